@@ -1,0 +1,5 @@
+"""Placeholder command; its owner replaces this module."""
+
+
+def demo() -> None:
+    """Not yet built."""
