@@ -1,0 +1,1 @@
+"""Alembic migration scripts of the operational store; run them with :func:`yibao.store.db.upgrade`."""

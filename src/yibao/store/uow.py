@@ -1,0 +1,114 @@
+"""The unit of work: one transaction, repositories as attributes, rolled back unless committed.
+
+A settlement service does::
+
+    with SqlUnitOfWork(factory, protector=protector) as uow:
+        acc = uow.accumulators.lock(psn_no, fund_year, insutype)   # row lock / write lock
+        result = engine.settle(..., acc.amounts())                   # pure
+        uow.settlements.add(to_row(result))
+        acc.set_amounts(result.new_counters)
+        uow.commit()                                                  # all or nothing
+
+Leaving the block without ``commit()`` — by an exception or by forgetting — rolls everything back.
+On SQLite the transaction starts with ``BEGIN IMMEDIATE`` (pass ``immediate=False`` for read-only
+work that should not take the write lock); on PostgreSQL row locks come from ``FOR UPDATE``.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from yibao.store.db import IMMEDIATE
+from yibao.store.protect import CertnoProtector
+from yibao.store.repositories import (
+    AccumulatorRepository,
+    CoverageRepository,
+    InstitutionRepository,
+    PersonRepository,
+    RegionRepository,
+    SettlementListRepository,
+    SettlementRepository,
+    UserRepository,
+    VisitRepository,
+)
+
+
+class SqlUnitOfWork:
+    """A unit of work over a SQLAlchemy session; use as a context manager, once."""
+
+    regions: RegionRepository
+    institutions: InstitutionRepository
+    persons: PersonRepository
+    coverage: CoverageRepository
+    visits: VisitRepository
+    settlements: SettlementRepository
+    accumulators: AccumulatorRepository
+    setl_lists: SettlementListRepository
+    users: UserRepository
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        *,
+        protector: CertnoProtector | None = None,
+        immediate: bool = True,
+    ) -> None:
+        self._factory = factory
+        self._protector = protector
+        self._immediate = immediate
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        """The session, for queries the repositories do not cover."""
+        if self._session is None:
+            raise RuntimeError("工作单元未开始：请在 with 语句中使用")
+        return self._session
+
+    def __enter__(self) -> SqlUnitOfWork:
+        session = self._factory()
+        if self._immediate and session.get_bind().dialect.name == "sqlite":
+            try:
+                session.connection(execution_options={IMMEDIATE: True})
+            except BaseException:
+                session.close()
+                raise
+        self._session = session
+        self.regions = RegionRepository(session)
+        self.institutions = InstitutionRepository(session)
+        self.persons = PersonRepository(session, self._protector)
+        self.coverage = CoverageRepository(session)
+        self.visits = VisitRepository(session)
+        self.settlements = SettlementRepository(session)
+        self.accumulators = AccumulatorRepository(session)
+        self.setl_lists = SettlementListRepository(session)
+        self.users = UserRepository(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        session = self.session
+        try:
+            session.rollback()  # a no-op after commit()
+        finally:
+            session.close()
+            self._session = None
+
+    def flush(self) -> None:
+        """Send pending writes (constraint errors surface here) without committing."""
+        self.session.flush()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+__all__ = ["SqlUnitOfWork"]

@@ -1,0 +1,199 @@
+"""Inpatient stays (住院病例) with coherent codes, lognormal costs and case-level abuse.
+
+Case-level abuse changes behaviour, not only labels: a split stay becomes two real stays with a
+1-14 day gap; upcoding adds an MCC or swaps in a richer principal diagnosis while the cost stays;
+a low-standard admission is a short, cheap, examination-heavy stay of a mild condition; a phantom
+stay bills beds and nursing without treatment; a bed-hanging stay is long with mostly bed fees.
+The last two get an outpatient visit elsewhere during the stay (made in ``outpatient``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from yibao.synth.casemix import POOL, CaseMix, cell_of, sample_paths
+from yibao.synth.catalog import SynthCatalog
+from yibao.synth.charges import Lines, charge
+from yibao.synth.config import SynthConfig
+from yibao.synth.population import Doctors, Institutions
+
+CASE_KINDS = ("none", "split_hospitalisation", "upcoding", "low_standard_admission", "phantom_stay", "bed_hanging")
+# Cost-category shares per profile (assumption, typical 结算清单 structure). Bed fees are per day, apart.
+_SHARES = {
+    "medical": {"02": 3, "03": 12, "04": 12, "05": 12, "07": 5, "08": 6, "09": 38, "11": 8, "14": 2},
+    "surgical": {"02": 2, "03": 8, "04": 8, "05": 8, "06": 22, "07": 4, "08": 25, "09": 20, "11": 2, "14": 1},
+    "low": {"02": 5, "03": 45, "04": 40, "09": 10},
+    "phantom": {"02": 30, "07": 70},
+}
+_DSCG_WAY = (np.array(["1", "2", "3", "4", "5", "9"]), np.array([0.90, 0.02, 0.01, 0.04, 0.01, 0.02]))
+
+
+@dataclass(slots=True)
+class Cases:
+    """Inpatient cases of a chunk as parallel arrays (index = case row)."""
+
+    person: np.ndarray
+    institution: np.ndarray
+    doctor: np.ndarray
+    path: np.ndarray  # the path coded on the claim
+    true_path: np.ndarray  # the path actually treated
+    secondary: list[str]  # "|"-joined secondary diagnoses
+    severity: np.ndarray
+    adm_sec: np.ndarray
+    dscg_sec: np.ndarray
+    kind: np.ndarray  # index into CASE_KINDS
+    split_of: np.ndarray  # for a split's second stay, the first stay's row; else -1
+    newborn: np.ndarray
+    age: np.ndarray
+    age_days: np.ndarray  # -1 when not an infant
+    birth_weight: np.ndarray  # -1 when not a newborn
+    dscg_way: np.ndarray
+    cost_fen: np.ndarray  # target cost, the claim lines make the real total
+    multiplier: np.ndarray  # abuse-rate multiplier (abusive institution / doctor)
+
+
+def _admissions(config: SynthConfig, persons: dict[str, np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    age = persons["age"]
+    cls = np.select([age < 5, age < 18, age < 45, age < 65], [0, 1, 2, 3], 4)
+    profile = np.asarray(config.admission_age_profile)[cls]
+    bands = np.asarray(config.age_band_shares)
+    band_age = np.minimum(np.arange(len(bands)) * 5 + 2, 95)
+    band_cls = np.select([band_age < 5, band_age < 18, band_age < 45, band_age < 65], [0, 1, 2, 3], 4)
+    expected = float((bands * np.asarray(config.admission_age_profile)[band_cls]).sum() / bands.sum())
+    return rng.poisson(profile * config.admission_rate / expected)
+
+
+def _pick_hospital(inst: Institutions, rng: np.random.Generator, n: int) -> np.ndarray:
+    beds = np.where(inst.kind == "pharmacy", 0, inst.beds).astype(float)
+    cum = np.cumsum(beds)
+    return np.searchsorted(cum, rng.random(n) * cum[-1], side="right")
+
+
+def generate_cases(config: SynthConfig, rng: np.random.Generator, persons: dict[str, np.ndarray], mix: CaseMix,
+                   inst: Institutions, docs: Doctors, year_start_day: int, abuse: bool = True) -> Cases:
+    """The chunk's inpatient cases for one year, before charges."""
+    n_adm = _admissions(config, persons, rng)
+    person = np.repeat(np.arange(len(n_adm)), n_adm)
+    n = len(person)
+    sex = persons["gend"][person]
+    age = persons["age"][person]
+    first = np.r_[True, person[1:] != person[:-1]] if n else np.zeros(0, dtype=bool)
+    newborn = (age == 0) & first & (rng.random(n) < 0.6)
+    path = sample_paths(mix, mix.cell_cum, cell_of(sex, age, newborn), rng)
+    institution = _pick_hospital(inst, rng, n)
+    doctor = inst.doctor_start[institution] + rng.integers(0, 1 << 30, n) % inst.doctor_count[institution]
+    mult = np.where(inst.abusive[institution], config.abuse.institution_multiplier, 1.0)
+    mult = mult * np.where(docs.abusive[doctor], config.abuse.doctor_multiplier, 1.0)
+    rates = np.array(list(config.abuse.case_kinds.values())) if abuse else np.zeros(len(CASE_KINDS) - 1)
+    cum = np.cumsum(rates[None, :] * mult[:, None], axis=1)
+    kind = np.where(newborn, 0, 1 + (rng.random(n)[:, None] >= np.minimum(cum, 0.9)).sum(axis=1))
+    kind = np.where(kind > len(rates), 0, kind)
+    low = kind == CASE_KINDS.index("low_standard_admission")
+    path[low] = sample_paths(mix, mix.low_cum, cell_of(sex[low], age[low], newborn[low]), rng)
+    sev_u = rng.random(n)
+    severity = np.where(sev_u < config.severity_shares[0], 2, np.where(sev_u < sum(config.severity_shares), 1, 0))
+    severity[low | (kind == CASE_KINDS.index("phantom_stay"))] = 0
+    pick = rng.integers(0, POOL, n)
+    mcc = mix.mcc_pool[path, pick]
+    cc = mix.cc_pool[path, pick]
+    severity = np.where((severity == 2) & (mcc == ""), 1, severity)
+    severity = np.where((severity == 1) & (cc == ""), 0, severity)
+    plain = mix.plain_pool[path[:, None], rng.integers(0, POOL, (n, 2))]
+    n_plain = rng.integers(0, 3, n)
+    factor = np.select([severity == 2, severity == 1], list(config.severity_cost_factor), 1.0)
+    sigma = config.cost_sigma
+    z = rng.normal(0, 1, n)
+    cost = mix.cost_mean[path] * factor * np.exp(sigma * z - sigma**2 / 2)
+    los = np.maximum(1, np.rint(mix.los_mean[path] * (1 + 0.4 * (severity > 0)) * np.exp(0.5 * sigma * z + rng.normal(0, 0.2, n))))
+    cost = np.where(low, cost * 0.35, cost)
+    los = np.where(low, rng.integers(1, 4, n), los)
+    phantom = kind == CASE_KINDS.index("phantom_stay")
+    hanging = kind == CASE_KINDS.index("bed_hanging")
+    cost = np.where(phantom, cost * 0.15, cost)
+    los = np.minimum(np.where(hanging, los * 2 + rng.integers(5, 15, n), los), 180).astype(np.int64)
+    true_path = path.copy()
+    secondary_codes = np.where(severity == 2, mcc, np.where(severity == 1, cc, ""))
+    up = kind == CASE_KINDS.index("upcoding")
+    swap = up & (mix.richer[path] >= 0) & (rng.random(n) < 0.5)
+    path = np.where(swap, mix.richer[path], path)
+    add_mcc = up & ~swap & (severity < 2) & (mix.mcc_pool[path, pick] != "")
+    secondary_codes = np.where(add_mcc, mix.mcc_pool[path, pick], secondary_codes)
+    kind = np.where(up & ~swap & ~add_mcc, 0, kind)  # nothing richer to code: no upcoding happened
+    secondary = [
+        "|".join([c for c in (s, *p[:k]) if c]) for s, p, k in zip(secondary_codes.tolist(), plain.tolist(), n_plain.tolist())
+    ]
+    # Dates: discharge uniform in the year; newborns are admitted at birth.
+    day = 86_400
+    y0 = year_start_day * day
+    dscg = y0 + rng.integers(los, 365, n) * day + rng.integers(9, 12, n) * 3600
+    birth = persons["birth"][person]
+    nb_adm = np.maximum(birth, year_start_day) * day + rng.integers(0, 3, n) * day + 10 * 3600
+    los = np.where(newborn, np.minimum(los, 27), los)
+    adm = np.where(newborn, nb_adm, dscg - los * day - rng.integers(-3, 8, n) * 3600)
+    dscg = np.where(newborn, adm + los * day, dscg)
+    age_days = np.where(age == 0, np.maximum(0, adm // day - birth), -1)
+    birth_weight = np.where(newborn, np.clip(np.rint(rng.normal(3300, 420, n)), 2500, 4800), -1).astype(np.int64)
+    way = _DSCG_WAY[0][np.searchsorted(np.cumsum(_DSCG_WAY[1]), rng.random(n) * 0.999999, side="right")]
+    cases = Cases(person, institution, doctor, path, true_path, secondary, severity, adm, dscg, kind,
+                  np.full(n, -1), newborn, age, age_days, birth_weight, way, np.rint(cost * 100).astype(np.int64), mult)
+    return _split(cases, rng, y0 + 365 * day) if abuse else cases
+
+
+def _split(c: Cases, rng: np.random.Generator, year_end: int) -> Cases:
+    """分解住院: the stay is billed as two stays, the second 1-14 days after the first discharge."""
+    day = 86_400
+    rows = np.flatnonzero(c.kind == CASE_KINDS.index("split_hospitalisation"))
+    los = (c.dscg_sec[rows] - c.adm_sec[rows]) // day
+    ok = los >= 2
+    c.kind[rows[~ok]] = 0
+    rows, los = rows[ok], los[ok]
+    los1 = np.maximum(1, los // 2)
+    gap = rng.integers(1, 15, len(rows))
+    span = (los + gap) * day
+    adm = np.minimum(c.adm_sec[rows], year_end - span - day)
+    c.adm_sec[rows] = adm
+    c.dscg_sec[rows] = adm + los1 * day
+    second_adm = c.dscg_sec[rows] + gap * day
+    share = los1 / los
+    cost2 = np.rint(c.cost_fen[rows] * (1 - share)).astype(np.int64)
+    c.cost_fen[rows] -= cost2
+    second = {
+        "person": c.person[rows], "institution": c.institution[rows], "doctor": c.doctor[rows], "path": c.path[rows],
+        "true_path": c.true_path[rows], "severity": np.zeros(len(rows), np.int64), "adm_sec": second_adm,
+        "dscg_sec": second_adm + (los - los1) * day, "kind": c.kind[rows], "split_of": rows, "newborn": c.newborn[rows],
+        "age": c.age[rows], "age_days": c.age_days[rows], "birth_weight": c.birth_weight[rows],
+        "dscg_way": np.full(len(rows), "1"), "cost_fen": cost2, "multiplier": c.multiplier[rows],
+    }
+    merged = {f: np.concatenate([getattr(c, f), second[f]]) for f in second}
+    return Cases(secondary=c.secondary + [""] * len(rows), **merged)
+
+
+def case_lines(cases: Cases, mix: CaseMix, catalog: SynthCatalog, rng: np.random.Generator) -> Lines:
+    """Claim lines of every stay: bed days, then the cost split over categories by profile."""
+    n = len(cases.person)
+    day = 86_400
+    los = np.maximum(1, (cases.dscg_sec - cases.adm_sec) // day)
+    phantom = cases.kind == CASE_KINDS.index("phantom_stay")
+    low = cases.kind == CASE_KINDS.index("low_standard_admission")
+    profile = np.where(phantom, "phantom", np.where(low, "low", np.where(mix.surgical[cases.true_path], "surgical", "medical")))
+    bed_item = catalog.pools["01"][rng.integers(0, len(catalog.pools["01"]), n)]
+    parts = [Lines(np.arange(n), bed_item, catalog.price_fen[bed_item], los, cases.adm_sec + 3600)]
+    rest = np.maximum(cases.cost_fen - catalog.price_fen[bed_item] * los, cases.cost_fen // 10)
+    for name, shares in _SHARES.items():
+        rows = np.flatnonzero(profile == name)
+        if not len(rows):
+            continue
+        types = np.array(list(shares))
+        weights = rng.gamma(np.array(list(shares.values()), dtype=float) * 0.5, size=(len(rows), len(types)))
+        weights /= weights.sum(axis=1, keepdims=True)
+        visit = np.repeat(rows, len(types))
+        amount = (rest[rows][:, None] * weights).ravel()
+        t = np.tile(types, len(rows))
+        when = cases.adm_sec[visit] + (rng.random(len(visit)) * los[visit] * day).astype(np.int64)
+        parts.append(charge(catalog, rng, visit, t, amount, when))
+    return Lines.concat(parts).sorted()
+
+
+__all__ = ["CASE_KINDS", "Cases", "case_lines", "generate_cases"]
