@@ -60,6 +60,10 @@ class ErrorCode(str, Enum):
     # permission
     UNAUTHENTICATED = ("E6001", "未登录或凭证已失效")
     FORBIDDEN = ("E6002", "无权执行此操作")
+    TOKEN_EXPIRED = ("E6003", "登录凭证已过期，请重新登录")
+    TOKEN_INVALID = ("E6004", "登录凭证无效")
+    # import
+    IMPORT_REJECTED = ("E1301", "导入文件有错误，未导入任何记录")
 
     message: str
 

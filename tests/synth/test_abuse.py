@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
@@ -81,14 +82,16 @@ def test_an_added_mcc_upcoding_carries_an_mcc_secondary_diagnosis(tables):
 
 
 def test_phantom_stays_bill_no_treatment_and_the_patient_is_seen_elsewhere_during_the_stay(tables):
-    items = tables["claim_items"].to_pydict()
+    stays = pa.array([x["mdtrt_id"] for k in ("phantom_stay", "bed_hanging") for x in _labels(tables, k)])
+    items = tables["claim_items"].filter(pc.is_in(tables["claim_items"]["mdtrt_id"], stays)).to_pydict()
     marked = {x["feedetl_sn"] for x in tables["labels"].to_pylist() if x["level"] == "item"}
     injected_at = {(m, t) for m, sn, t in zip(items["mdtrt_id"], items["feedetl_sn"], items["fee_ocur_time"]) if sn in marked}
     types: dict[str, set[str]] = {}
     for mdtrt, t, kind in zip(items["mdtrt_id"], items["fee_ocur_time"], items["med_chrgitm_type"]):
         if (mdtrt, t) not in injected_at:  # lines added by item-level injection (both of a duplicate pair)
             types.setdefault(mdtrt, set()).add(kind)
-    visits = tables["visits"].to_pylist()
+    people = pa.array(list(set(tables["visits"].filter(pc.is_in(tables["visits"]["mdtrt_id"], stays))["psn_no"].to_pylist())))
+    visits = tables["visits"].filter(pc.is_in(tables["visits"]["psn_no"], people)).to_pylist()
     by_id = {v["mdtrt_id"]: v for v in visits}
     by_person: dict[str, list[dict]] = {}
     for v in visits:

@@ -25,13 +25,20 @@ from yibao.settlement.watch import burden_watchlist
 
 _INPUT_HELP = """待结算费用 JSONL 文件。每行一笔结算，人员与参保信息内嵌，金额写成字符串：
 
-{"mdtrt_id":"M1","insutype":"390","med_type":"21","begndate":"2019-03-01","setl_date":"2019-03-09",
- "fixmedins_code":"H001","fixmedins_lv":"3","grassroots":false,"mdtrtarea_admvs":"330902",
- "person":{"psn_no":"P1","psn_type":"15","insuplc_admdvs":"330902","identities":["minimum_living"]},
- "coverage":{"enrolled_from":"2019-01-01"},
- "items":[{"med_list_codg":"X1","pric":"12.50","cnt":"2","det_item_fee_sumamt":"25.00","chrgitm_lv":"02"}]}
+{"mdtrt_id": "M1", "insutype": "390", "med_type": "21",
+ "begndate": "2019-03-01", "setl_date": "2019-03-09",
+ "fixmedins_code": "H001", "fixmedins_lv": "3", "grassroots": false,
+ "mdtrtarea_admvs": "330902",
+ "person": {"psn_no": "P1", "psn_type": "15",
+            "insuplc_admdvs": "330902", "identities": ["minimum_living"],
+            "acct_balc": "0.00"},
+ "coverage": {"enrolled_from": "2019-01-01", "benefit_from": null,
+              "suspended": []},
+ "items": [{"med_list_codg": "X1", "pric": "12.50", "cnt": "2",
+            "det_item_fee_sumamt": "25.00", "chrgitm_lv": "02"}]}
 
-med_type：11 普通门诊、14 门诊慢特病（需 chronic_code）、21 住院 …；coverage 为 null 表示未参保。
+med_type：11 普通门诊、14 门诊慢特病（需 chronic_code，可选 prescription_days）、
+21 住院 …；coverage 为 null 表示未参保；目录中没有的编码须在明细中给出 chrgitm_lv。
 出错的行不结算，按行号与字段列出。"""
 
 
@@ -64,7 +71,7 @@ def _load_catalog(path: Path) -> dict[str, CatalogEntry]:
 
 def settle(
     policy: str = typer.Option(..., "--policy", "-p", help="政策参数包：内置包编号（如 zhoushan-2019）或 .toml 路径"),
-    input_path: Path = typer.Option(..., "--input", "-i", exists=True, dir_okay=False, help=_INPUT_HELP),
+    input_path: Path = typer.Option(..., "--input", "-i", exists=True, dir_okay=False, help=_INPUT_HELP, show_default=False),
     output_path: Path = typer.Option(..., "--output", "-o", dir_okay=False, help="结算结果 JSONL 文件"),
     catalog_path: Path | None = typer.Option(None, "--catalog", "-c", exists=True, dir_okay=False, help="医保目录 JSONL（可选）"),
 ) -> None:

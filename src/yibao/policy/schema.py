@@ -18,8 +18,9 @@ from decimal import Decimal
 from functools import cache
 from typing import Annotated, Literal
 
-from yibao.errors import ErrorCode, InputError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from yibao.errors import ErrorCode, InputError
 
 LEVEL_KEYS = ("grassroots", "1", "2", "3")
 PSN_GROUPS = ("employed", "retired", "resident")

@@ -134,7 +134,9 @@ def generate_cases(config: SynthConfig, rng: np.random.Generator, persons: dict[
     adm = np.where(newborn, nb_adm, dscg - los * day - rng.integers(-3, 8, n) * 3600)
     dscg = np.where(newborn, adm + los * day, dscg)
     age_days = np.where(age == 0, np.maximum(0, adm // day - birth), -1)
-    birth_weight = np.where(newborn, np.clip(np.rint(rng.normal(3300, 420, n)), 2500, 4800), -1).astype(np.int64)
+    # The settlement list records a birth weight for every baby admitted within 28 days of birth.
+    weighed = newborn | ((age_days >= 0) & (age_days <= 28))
+    birth_weight = np.where(weighed, np.clip(np.rint(rng.normal(3300, 420, n)), 2500, 4800), -1).astype(np.int64)
     way = _DSCG_WAY[0][np.searchsorted(np.cumsum(_DSCG_WAY[1]), rng.random(n) * 0.999999, side="right")]
     cases = Cases(person, institution, doctor, path, true_path, secondary, severity, adm, dscg, kind,
                   np.full(n, -1), newborn, age, age_days, birth_weight, way, np.rint(cost * 100).astype(np.int64), mult)

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from yibao.synth.arrow import COUNT, dates, decimal_from_units, ids, nullable_decimal, take_strings, timestamps
+from yibao.synth.arrow import COUNT, dates, decimal_from_units, ids, take_strings, timestamps
 from yibao.synth.casemix import CaseMix, build_casemix
 from yibao.synth.catalog import SynthCatalog, build_catalog
 from yibao.synth.charges import TYPES, Lines, inject_item_abuse
 from yibao.synth.config import SynthConfig
 from yibao.synth.inpatient import CASE_KINDS, Cases, case_lines, generate_cases
-from yibao.synth.outpatient import generate_visits, visit_lines
+from yibao.synth.outpatient import Visits, generate_visits, visit_lines
 from yibao.synth.population import Doctors, Institutions, build_institutions, persons_chunk, year_start
 
 _DAY = 86_400
@@ -198,7 +198,7 @@ class _ChunkBuilder:
             "chronic_dise_codg": pa.array(np.where(p["chronic_dx"] == "", None, p["chronic_dx"]), pa.string()),
         })
 
-    def _visits(self, cases: Cases, visits, mdtrt: pa.Array, person: np.ndarray, institution: np.ndarray,
+    def _visits(self, cases: Cases, visits: Visits, mdtrt: pa.Array, person: np.ndarray, institution: np.ndarray,
                 doctor: np.ndarray, begin: np.ndarray, total: np.ndarray) -> pa.Table:
         r = self.r
         nc = len(cases.person)
@@ -220,7 +220,7 @@ class _ChunkBuilder:
         })
 
     def _cases(self, cases: Cases, mdtrt: pa.Array, lines: Lines, amount: np.ndarray, nc: int, year: int) -> pa.Table:
-        mix, cat = self.r.mix, self.r.catalog
+        cat = self.r.catalog
         inpatient = lines.visit < nc
         type_idx = np.searchsorted(TYPES, cat.item_type[lines.item[inpatient]])
         by_type = np.zeros((nc, len(TYPES)), dtype=np.int64)
@@ -277,7 +277,7 @@ class _ChunkBuilder:
             "bilg_dr_codg": pa.array(r.doctors.atddr_no, pa.string()).take(pa.array(doctor[lines.visit])),
         })
 
-    def _case_labels(self, cases: Cases, mdtrt: pa.Array, item_marks, lines: Lines, sn: pa.Array,
+    def _case_labels(self, cases: Cases, mdtrt: pa.Array, item_marks: list[tuple[str, np.ndarray, np.ndarray]], lines: Lines, sn: pa.Array,
                      person: np.ndarray, institution: np.ndarray, doctor: np.ndarray) -> pa.Table:
         r = self.r
         mdtrt_np = np.asarray(mdtrt.to_numpy(zero_copy_only=False), dtype=object)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from yibao.payment.drg.model import GroupStatus
+from yibao.payment.drg.model import WHITESPACE, GroupStatus
 from yibao.payment.drg.rules import Compare, HasBirthWeight, NoOrProcedure, RegionCount, Sex, Term
 from yibao.payment.drg.scheme import Scheme, default_scheme
 from yibao.payment.drg.tables import SchemeTables, scheme_tables
@@ -30,14 +30,37 @@ OUTPUT_COLUMNS = ("mdc", "adrg", "drg", "status")
 _SEP = "\x1f"  # split on a non-regex character: Spark's SPLIT takes a pattern, "|" would misfire
 
 
+def _shared(t: ir.Table) -> ir.Table:
+    """Mark a table that several branches read: Ibis then emits it once as a CTE (which DuckDB
+    materialises) instead of fusing it into every consumer and recomputing it there."""
+    return t.limit(None)
+
+
 def _number(col: ir.Column) -> ir.FloatingColumn:
     """A numeric column as float64, text parsed leniently, NaN as null (as the single face)."""
     value = col.try_cast("float64") if col.type().is_string() else col.cast("float64")
     return ibis.ifelse(value.isnan(), ibis.null("float64"), value)
 
 
-def _codes(col: ir.Column) -> ir.ArrayColumn:
-    return col.cast("string").replace("|", _SEP).split(_SEP)
+def _head_tail(col: ir.Column) -> tuple[ir.StringValue, ir.StringValue]:
+    """The first code (trimmed) and the rest of a ``"|"``-joined string, without building lists."""
+    text = _clean(col)
+    at = text.find("|")
+    head = ibis.ifelse(at >= 0, text.substr(0, at), text)
+    tail = ibis.ifelse(at >= 0, text.substr(at + 1), ibis.literal(""))
+    return head, tail
+
+
+def _clean(col: ir.Column) -> ir.StringValue:
+    """Codes never contain whitespace: remove it (plain REPLACE is far cheaper than TRIM per code)."""
+    text = col.cast("string")
+    for ch in WHITESPACE:
+        text = text.replace(ch, "")
+    return text
+
+
+def _unnest_codes(text: ir.StringValue) -> ir.StringValue:
+    return text.replace("|", _SEP).split(_SEP).unnest()
 
 
 def _compare(value: ir.NumericValue, op: str, bound: int) -> ir.BooleanValue:
@@ -105,17 +128,18 @@ def group_table(cases: ir.Table, scheme: Scheme | None = None) -> ir.Table:
         _age=_number(cases.age),
         _ad=_number(cases.age_days),
         _w0=_number(cases.nwb_bir_wt),
-        _dx=_codes(cases.diag_codes),
-        _px=_codes(cases.oprn_codes),
+        _pdx_raw=_head_tail(cases.diag_codes)[0],
+        _dxs=_head_tail(cases.diag_codes)[1],
+        _mproc_raw=_head_tail(cases.oprn_codes)[0],
+        _pxs=_clean(cases.oprn_codes),
     )
-    c = c.mutate(_pdx_raw=c._dx[0].strip(), _mproc_raw=c._px[0].strip())
     pdx = dx_tr.select(_pdx_raw=dx_tr.from_code, _pdx=dx_tr.to_code, _pdx_excl=dx_tr.p_excl, _pdx_region=dx_tr.region)
     mproc = px_tr.select(_mproc_raw=px_tr.from_code, _mproc=px_tr.to_code)
     c = c.left_join(pdx, "_pdx_raw").drop("_pdx_raw_right")
-    c = c.left_join(mproc, "_mproc_raw").drop("_mproc_raw_right")
+    c = _shared(c.left_join(mproc, "_mproc_raw").drop("_mproc_raw_right"))
 
     # principal diagnosis from the case row, secondaries unnested (a plain UNNEST: no ordinality needed)
-    sec = c.select("_cid", "_pdx_excl", _code=c._dx[1:].unnest().strip())
+    sec = c.select("_cid", "_pdx_excl", _code=_unnest_codes(c._dxs))
     sec = sec.filter(sec._code != "")
     sec = sec.left_join(dx_tr, sec._code == dx_tr.from_code)
     not_excluded = lambda col: col.notnull() & ~(sec._pdx_excl.notnull() & (col == sec._pdx_excl))  # noqa: E731
@@ -125,7 +149,7 @@ def group_table(cases: ir.Table, scheme: Scheme | None = None) -> ir.Table:
     pri = c.filter(c._pdx_raw != "").select(
         "_cid", to_code=c._pdx, region=c._pdx_region, _mcc=ibis.literal(False), _cc=ibis.literal(False)
     )
-    dxl = ibis.union(pri, sec, distinct=False)
+    dxl = _shared(ibis.union(pri, sec, distinct=False))
     dx_agg = dxl.group_by("_cid").aggregate(
         _ndx=ibis._.count(),
         _bad_dx=dxl.to_code.isnull().any(),
@@ -134,14 +158,14 @@ def group_table(cases: ir.Table, scheme: Scheme | None = None) -> ir.Table:
     )
     trauma = dxl.filter(dxl.region.notnull()).select("_cid", "region").distinct()
     regions = trauma.group_by("_cid").aggregate(_regions=ibis._.count())
-    pxl = c.select("_cid", _code=c._px.unnest().strip())
+    pxl = c.select("_cid", _code=_unnest_codes(c._pxs))
     pxl = pxl.filter(pxl._code != "")
-    pxl = pxl.left_join(px_tr, pxl._code == px_tr.from_code)
+    pxl = _shared(pxl.left_join(px_tr, pxl._code == px_tr.from_code))
     px_agg = pxl.group_by("_cid").aggregate(
         _nproc=ibis._.count(), _bad_px=pxl.to_code.isnull().any(), _has_or=pxl.is_or.fill_null(False).any()
     )
 
-    b = c.drop("_dx", "_px").left_join(dx_agg, "_cid").drop("_cid_right")
+    b = c.drop("_dxs", "_pxs").left_join(dx_agg, "_cid").drop("_cid_right")
     b = b.left_join(px_agg, "_cid").drop("_cid_right")
     b = b.left_join(regions, "_cid").drop("_cid_right")
     b = b.mutate(
@@ -154,7 +178,7 @@ def group_table(cases: ir.Table, scheme: Scheme | None = None) -> ir.Table:
         _bad_dx=b._bad_dx.fill_null(False),
         _bad_px=(b._bad_px.fill_null(False) | ((b._mproc_raw == "") & (b._nproc.fill_null(0) > 0))).fill_null(False),
     )
-    b = b.mutate(_mask=_mask(st.scalars, b))
+    b = _shared(b.mutate(_mask=_mask(st.scalars, b)))
     masks = b.select("_cid", "_mask")
 
     # membership atoms that hold, one row per (case, atom)
@@ -164,12 +188,12 @@ def group_table(cases: ir.Table, scheme: Scheme | None = None) -> ir.Table:
         dxl.select("_cid", code=dxl.to_code).join(m["anydx_atoms"], "code").select("_cid", "atom").distinct(),
         pxl.select("_cid", code=pxl.to_code).join(m["anyproc_atoms"], "code").select("_cid", "atom").distinct(),
     ]
-    atoms = ibis.union(*ids, distinct=False)
+    atoms = _shared(ibis.union(*ids, distinct=False))
 
     gate_ok = _satisfied(atoms, m, "g", masks, ["mdc"])
     if m_rows(st, "gconj0"):
         gate_ok = ibis.union(gate_ok, _scalar_only(masks.select("_cid"), m["gconj0"], masks, ["mdc"]), distinct=False)
-    gate_ok = gate_ok.distinct()
+    gate_ok = _shared(gate_ok.distinct())
     rule_ok = _satisfied(atoms, m, "r", masks, ["ord", "mdc"])
     if m_rows(st, "rconj0"):
         rule_ok = ibis.union(rule_ok, _scalar_only(gate_ok, m["rconj0"], masks, ["ord", "mdc"]), distinct=False)

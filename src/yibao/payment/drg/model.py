@@ -52,14 +52,15 @@ _INVALID = frozenset(
 )
 
 
-WHITESPACE = " \t\n\r\v\f"  # what SQL TRIM strips in the batch grouper, so both faces agree
+WHITESPACE = " \t\n\r"  # removed anywhere in a code string (codes never contain them); both faces agree
+_DROP_WHITESPACE = str.maketrans("", "", WHITESPACE)
 
 
 def split_codes(text: str | None) -> tuple[str, ...]:
     """``"I21.000| E11.900|"`` → ``("I21.000", "E11.900")``.
 
-    Parts are trimmed and empty parts dropped, except that an empty *first* part followed by
-    codes is kept as ``""``: the principal diagnosis / main procedure slot was left empty.
+    ASCII whitespace is removed and empty parts dropped, except that an empty *first* part followed
+    by codes is kept as ``""``: the principal diagnosis / main procedure slot was left empty.
     """
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return ()
@@ -67,8 +68,8 @@ def split_codes(text: str | None) -> tuple[str, ...]:
 
 
 def normalise_codes(codes: Iterable[str]) -> tuple[str, ...]:
-    """Trim codes and drop empty ones, keeping an empty first slot when codes follow it."""
-    parts = [c.strip(WHITESPACE) for c in codes]
+    """Remove whitespace and drop empty codes, keeping an empty first slot when codes follow it."""
+    parts = [c.translate(_DROP_WHITESPACE) for c in codes]
     rest = tuple(p for p in parts[1:] if p)
     if parts and parts[0]:
         return (parts[0], *rest)

@@ -5,6 +5,16 @@ the drift test compare against.
 """
 
 from yibao.store.models.base import Base
+from yibao.store.models.bureau import AgreementEvent, PolicyPackVersion
+from yibao.store.models.gateway import (
+    AuditLog,
+    CatalogItem,
+    InstitutionCredential,
+    MessageLog,
+    SettlementDelta,
+    SignIn,
+    VisitExtra,
+)
 from yibao.store.models.ledger import AnnualAccumulator, Settlement, SettlementDetail, SettlementStatus
 from yibao.store.models.people import CoveragePeriod, HardshipIdentity, InsuranceStatus, Person, PersonIdentity
 from yibao.store.models.reference import AgreementStatus, Institution, InstitutionType, PoolingRegion
@@ -18,9 +28,17 @@ from yibao.store.models.users import ROLE_NAMES, Role, RoleCode, User, user_role
 from yibao.store.models.visits import FeeDetail, Visit, VisitDiagnosis, VisitStatus
 
 __all__ = [
+    "AgreementEvent",
+    "PolicyPackVersion",
     "ROLE_NAMES",
     "AgreementStatus",
     "AnnualAccumulator",
+    "AuditLog",
+    "CatalogItem",
+    "InstitutionCredential",
+    "MessageLog",
+    "SettlementDelta",
+    "SignIn",
     "Base",
     "CoveragePeriod",
     "FeeDetail",
@@ -43,6 +61,7 @@ __all__ = [
     "User",
     "Visit",
     "VisitDiagnosis",
+    "VisitExtra",
     "VisitStatus",
     "user_role",
 ]

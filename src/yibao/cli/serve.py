@@ -1,0 +1,5 @@
+"""Placeholder command; its owner replaces this module."""
+
+
+def serve() -> None:
+    """Not yet built."""
