@@ -106,3 +106,26 @@ def test_visits_cover_ordinary_chronic_pharmacy_and_inpatient_care(tables):
     assert set(med_type) == {"11", "14", "21", "41"}
     hours = _col(tables["visits"], "begntime").astype("datetime64[h]").astype(int) % 24
     assert ((hours >= 8) & (hours < 18)).mean() > 0.85
+
+
+def test_dip_core_groups_have_fifteen_cases_and_a_diagnosis_has_several_procedure_combinations(tables):
+    import collections
+
+    cases = tables["cases"].to_pydict()
+    groups = collections.Counter((d.split("|")[0], o) for d, o in zip(cases["diag_codes"], cases["oprn_codes"]))
+    assert sum(n >= 15 for n in groups.values()) >= 30
+    combos = collections.defaultdict(set)
+    for (dx, procs), n in groups.items():
+        if procs and n >= 5:
+            combos[dx].add(procs)
+    assert sum(len(s) >= 2 for s in combos.values()) >= 5
+
+
+def test_abusive_institutions_abuse_several_times_more_often_than_the_others(tables):
+    labels = tables["labels"].to_pydict()
+    bad = {c for k, c in zip(labels["kind"], labels["fixmedins_code"]) if k == "abusive_institution"}
+    flagged = {m for lv, m in zip(labels["level"], labels["mdtrt_id"]) if lv == "case"}
+    cases = tables["cases"].filter(pc.equal(tables["cases"]["setl_year"], SMALL.year)).to_pydict()
+    at_bad = np.array([c in bad for c in cases["fixmedins_code"]])
+    hit = np.array([m in flagged for m in cases["mdtrt_id"]])
+    assert hit[at_bad].mean() > 3 * hit[~at_bad].mean()

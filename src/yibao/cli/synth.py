@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from yibao.cli._common import console, handle_errors, progress
+
+if TYPE_CHECKING:  # the heavy imports wait until the command runs
+    from yibao.synth import Region
 
 _NAMES = {"persons": "参保人员", "institutions": "定点医药机构", "doctors": "医保医师", "catalog": "医保目录",
           "visits": "就诊", "cases": "住院病例", "claim_items": "费用明细", "labels": "违规标签",
@@ -39,24 +43,21 @@ def synth(
             _load_store(region, settings.db_url, settings.secret_key)
 
 
-def _write_warehouse(region: object, directory: Path) -> None:
+def _write_warehouse(region: Region, directory: Path) -> None:
     from yibao.store.warehouse import connect
-    from yibao.synth import Region, write_warehouse
+    from yibao.synth import write_warehouse
 
-    assert isinstance(region, Region)
     with progress() as bar:
         task = bar.add_task("生成并写入数据仓库", total=region.n_chunks)
         counts = write_warehouse(region, connect("duckdb", directory), on_chunk=lambda _i, _rows: bar.advance(task))
     _report(f"已写入数据仓库 {directory}：", counts)
 
 
-def _load_store(region: object, url: str, secret: str) -> None:
+def _load_store(region: Region, url: str, secret: str) -> None:
     from yibao.store import db
     from yibao.store.protect import CertnoProtector
-    from yibao.synth import Region
     from yibao.synth.operational import load_operational
 
-    assert isinstance(region, Region)
     db.upgrade(url)
     engine = db.make_engine(url)
     try:

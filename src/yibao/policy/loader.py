@@ -112,6 +112,27 @@ def _policy_error(exc: ValidationError, origin: str) -> PolicyError:
     return PolicyError(ErrorCode.POLICY_INVALID, field=_path(list(first)), detail=f"{origin}：" + "；".join(lines))
 
 
+def read_annotated(text: str, origin: str = "<text>") -> tuple[dict[str, object], dict[str, str]]:
+    """TOML text → (plain data, notes by key path), with the pack conventions (floats refused, annotations stripped).
+
+    Other pack kinds (payment packs) validate the data with their own models and report errors with
+    :func:`policy_error`.
+    """
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(ErrorCode.POLICY_INVALID, field=origin, detail=f"TOML 语法错误：{exc}") from exc
+    notes: dict[str, str] = {}
+    data = _normalise(raw, [], notes)
+    assert isinstance(data, dict)
+    return data, notes
+
+
+def policy_error(exc: ValidationError, origin: str) -> PolicyError:
+    """A pydantic validation failure as a ``PolicyError`` naming the key path, in Chinese."""
+    return _policy_error(exc, origin)
+
+
 def load_pack(path: str | Path) -> PolicyPack:
     """Load a pack from a file path, or a bundled pack by its ``pack_id``."""
     candidate = Path(path)
@@ -161,4 +182,4 @@ def pack_in_force(admdvs: str, on: dt.date, packs: tuple[PolicyPack, ...] | None
     return max(candidates, key=lambda p: (len(p.admdvs.rstrip("0")), p.valid_from, p.version))
 
 
-__all__ = ["bundled_pack", "bundled_packs", "load_pack", "pack_in_force", "parse_pack"]
+__all__ = ["bundled_pack", "bundled_packs", "load_pack", "pack_in_force", "parse_pack", "policy_error", "read_annotated"]

@@ -37,6 +37,15 @@ IDENTITIES: dict[str, str] = {
     "rural_low_income": "农村低收入人口",
 }
 
+# psn_idet_type codes (the store's and the synthetic region's 困难人员身份) → policy identity names.
+IDENTITY_CODES: dict[str, str] = {
+    "01": "extreme_poverty",
+    "02": "minimum_living",
+    "03": "low_income",
+    "04": "relapse_risk",
+    "05": "lifted_out",
+}
+
 LEVEL_LABELS = {"grassroots": "基层", "1": "一级", "2": "二级", "3": "三级"}
 GROUP_LABELS = {"employed": "在职", "retired": "退休", "resident": "居民"}
 
@@ -346,6 +355,7 @@ class PolicyPack(_Model):
 __all__ = [
     "GROUP_LABELS",
     "IDENTITIES",
+    "IDENTITY_CODES",
     "LEVEL_KEYS",
     "LEVEL_LABELS",
     "PSN_GROUPS",

@@ -204,8 +204,9 @@ def settle(
 def _check_chronic(claim: Claim, rules: InsutypeRules) -> None:
     chronic = rules.chronic
     assert chronic is not None
-    codes = {d.code for d in chronic.diseases}
-    if claim.chronic_code is None or claim.chronic_code not in codes:
+    # the disease list names ICD-10 categories (I10, E11 …): a visit's full code matches its category
+    codes = tuple(d.code for d in chronic.diseases)
+    if claim.chronic_code is None or not claim.chronic_code.startswith(codes):
         raise InputError(ErrorCode.INVALID_VALUE, field="chronic_code", detail=f"病种「{claim.chronic_code}」不在门诊慢特病目录中")
     limit = chronic.max_prescription_weeks * 7
     if claim.prescription_days is not None and claim.prescription_days > limit:

@@ -21,9 +21,9 @@ import datetime as dt
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -31,10 +31,10 @@ from sqlalchemy.orm import Session
 from yibao.catalog.model import CatalogEntry
 from yibao.enrollment.rules import Coverage
 from yibao.errors import ConflictError, ErrorCode, InputError, NotFoundError, PermissionDenied
-from yibao.money import FEN, ZERO
+from yibao.money import ZERO
 from yibao.policy.loader import pack_in_force
 from yibao.policy.schema import PolicyPack
-from yibao.settlement import engine, steps
+from yibao.settlement import engine
 from yibao.settlement.accumulators import Accumulators
 from yibao.settlement.model import Claim, ClaimItem
 from yibao.settlement.model import Person as EnginePerson
@@ -42,7 +42,6 @@ from yibao.settlement.model import Settlement as EngineSettlement
 from yibao.store.models import (
     CatalogItem,
     CoveragePeriod,
-    FeeDetail,
     Institution,
     Person,
     Settlement,
@@ -78,41 +77,6 @@ class Caller:
     mdtrtarea_admvs: str
     msgid: str
     when: dt.datetime
-
-
-@dataclass(frozen=True, slots=True)
-class VisitInput:
-    """2201 挂号 / 2401 入院办理."""
-
-    psn_no: str
-    insutype: str
-    med_type: str
-    begntime: dt.datetime
-    ipt_otp_no: str | None = None
-    atddr_no: str | None = None
-    dr_name: str | None = None
-    dept_code: str | None = None
-    dept_name: str | None = None
-    caty: str | None = None
-    dise_codg: str | None = None
-    diagnoses: tuple[tuple[str, str | None, bool], ...] = ()  # (diag_code, diag_name, maindiag_flag)
-
-
-@dataclass(frozen=True, slots=True)
-class FeeLine:
-    """2204 / 2301 ``feedetail`` line, amounts already parsed to Decimal."""
-
-    feedetl_sn: str
-    mdtrt_id: str
-    psn_no: str
-    med_list_codg: str
-    medins_list_codg: str | None
-    pric: Decimal
-    cnt: Decimal
-    det_item_fee_sumamt: Decimal
-    fee_ocur_time: dt.datetime
-    bilg_dr_codg: str | None = None
-    bilg_dept_codg: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,14 +156,14 @@ def engine_person(person: Person, on: dt.date) -> EnginePerson:
     return EnginePerson(person.psn_no, person.psn_type, person.insuplc_admdvs, identities)
 
 
-def _person(uow: SqlUnitOfWork, psn_no: str) -> Person:
+def person_or_404(uow: SqlUnitOfWork, psn_no: str) -> Person:
     person = uow.persons.get(psn_no)
     if person is None:
         raise NotFoundError(ErrorCode.PERSON_NOT_FOUND, field="psn_no", detail=psn_no)
     return person
 
 
-def _own_visit(uow: SqlUnitOfWork, caller: Caller, mdtrt_id: str, psn_no: str, *, lock: bool = False) -> Visit:
+def own_visit(uow: SqlUnitOfWork, caller: Caller, mdtrt_id: str, psn_no: str, *, lock: bool = False) -> Visit:
     query = select(Visit).where(Visit.mdtrt_id == mdtrt_id)
     if lock:
         query = query.with_for_update()
@@ -213,184 +177,230 @@ def _own_visit(uow: SqlUnitOfWork, caller: Caller, mdtrt_id: str, psn_no: str, *
     return visit
 
 
-def _kind_check(med_type: str, inpatient: bool) -> None:
+def check_med_type(med_type: str, inpatient: bool) -> None:
     allowed = INPATIENT_MED_TYPES if inpatient else OUTPATIENT_MED_TYPES
     if med_type not in allowed:
         where = "住院" if inpatient else "门诊"
         raise InputError(ErrorCode.UNKNOWN_CODE, field="med_type", detail=f"「{med_type}」不是{where}医疗类别")
 
 
-# -- visits and fee details ---------------------------------------------------------------------
-
-
-def register_visit(uow: SqlUnitOfWork, caller: Caller, data: VisitInput, *, inpatient: bool) -> Visit:
-    """2201 门诊挂号 / 2401 入院办理: check the person is covered on the day and open a visit."""
-    _kind_check(data.med_type, inpatient)
-    person = _person(uow, data.psn_no)
-    day = data.begntime.date()
-    coverage = coverage_of(uow.coverage.covering(person.psn_no, data.insutype, day))
-    engine.check_coverage(coverage, data.insutype, day)
-    visit = Visit(
-        mdtrt_id=new_id("MD"),
-        psn_no=person.psn_no,
-        fixmedins_code=caller.fixmedins_code,
-        insutype=data.insutype,
-        med_type=data.med_type,
-        begntime=data.begntime,
-        dept_code=data.dept_code,
-        dept_name=data.dept_name,
-        atddr_no=data.atddr_no,
-    )
-    _apply_diagnoses(visit, data.diagnoses)
-    uow.visits.add(visit)
-    uow.session.add(
-        VisitExtra(
-            mdtrt_id=visit.mdtrt_id,
-            ipt_otp_no=data.ipt_otp_no,
-            mdtrtarea_admvs=caller.mdtrtarea_admvs,
-            dise_codg=data.dise_codg,
-            dr_name=data.dr_name,
-            caty=data.caty,
-        )
-    )
-    return visit
-
-
-def _apply_diagnoses(visit: Visit, diagnoses: Sequence[tuple[str, str | None, bool]]) -> None:
-    from yibao.store.models import VisitDiagnosis
-
-    if diagnoses:
-        visit.diagnoses = [
-            VisitDiagnosis(diag_srt_no=n, diag_code=code, diag_name=name, maindiag_flag=main)
-            for n, (code, name, main) in enumerate(diagnoses, start=1)
-        ]
-
-
-def update_visit(
-    uow: SqlUnitOfWork, caller: Caller, mdtrt_id: str, psn_no: str, *, med_type: str | None, dise_codg: str | None,
-    diagnoses: Sequence[tuple[str, str | None, bool]], inpatient: bool, endtime: dt.datetime | None = None,
-) -> Visit:
-    """2203 就诊信息上传 / 2402 出院办理: med_type, chronic disease, diagnoses, discharge time."""
-    visit = _own_visit(uow, caller, mdtrt_id, psn_no, lock=True)
-    _open(visit)
-    if med_type is not None:
-        _kind_check(med_type, inpatient)
-        visit.med_type = med_type
-    extra = uow.session.get(VisitExtra, mdtrt_id)
-    if extra is not None and dise_codg is not None:
-        extra.dise_codg = dise_codg
-    _apply_diagnoses(visit, diagnoses)
-    if endtime is not None:
-        if endtime < visit.begntime:
-            raise InputError(ErrorCode.INVALID_VALUE, field="endtime", detail="出院时间早于入院时间")
-        visit.endtime = endtime
-    return visit
-
-
-def cancel_visit(uow: SqlUnitOfWork, caller: Caller, mdtrt_id: str, psn_no: str) -> Visit:
-    """2202 挂号撤销: only a visit with no live settlement."""
-    visit = _own_visit(uow, caller, mdtrt_id, psn_no, lock=True)
-    _open(visit)
-    if _live_settlement(uow, mdtrt_id) is not None:
-        raise ConflictError(ErrorCode.INVALID_STATE, field="mdtrt_id", detail="已结算的就诊须先撤销结算")
-    visit.mdtrt_stas = VisitStatus.CANCELLED.value
-    return visit
-
-
-def _open(visit: Visit) -> None:
+def ensure_open(visit: Visit) -> None:
     if visit.mdtrt_stas == VisitStatus.CANCELLED.value:
         raise ConflictError(ErrorCode.INVALID_STATE, field="mdtrt_id", detail="就诊已撤销")
 
 
-def _live_settlement(uow: SqlUnitOfWork, mdtrt_id: str) -> Settlement | None:
+def live_settlement(uow: SqlUnitOfWork, mdtrt_id: str) -> Settlement | None:
     query = select(Settlement).where(Settlement.mdtrt_id == mdtrt_id, Settlement.setl_stas == SettlementStatus.NORMAL.value)
     return uow.session.scalars(query).first()
 
 
-def _policy(person: Person, on: dt.date) -> PolicyPack:
+def policy_for(person: Person, on: dt.date) -> PolicyPack:
     return pack_in_force(person.insuplc_admdvs, on)
 
 
-def upload_fees(uow: SqlUnitOfWork, caller: Caller, lines: Sequence[FeeLine]) -> list[dict[str, object]]:
-    """2204 / 2301 费用明细上传: store the lines and answer each one's catalog classification."""
-    if not lines:
-        raise InputError(ErrorCode.MISSING_FIELD, field="feedetail", detail="至少一条明细")
-    mdtrt_id, psn_no = lines[0].mdtrt_id, lines[0].psn_no
-    visit = _own_visit(uow, caller, mdtrt_id, psn_no, lock=True)
-    _open(visit)
-    if _live_settlement(uow, mdtrt_id) is not None:
-        raise ConflictError(ErrorCode.INVALID_STATE, field="mdtrt_id", detail="已结算的就诊不能再上传明细")
-    person = _person(uow, psn_no)
-    extra = uow.session.get(VisitExtra, mdtrt_id)
-    region = extra.mdtrtarea_admvs if extra else caller.mdtrtarea_admvs
-    seen = {fee.feedetl_sn for fee in visit.fee_details}
-    rules = _policy(person, caller.when.date()).rules(visit.insutype)
-    out: list[dict[str, object]] = []
-    for n, line in enumerate(lines):
-        where = f"feedetail[{n}]"
-        if line.mdtrt_id != mdtrt_id or line.psn_no != psn_no:
-            raise InputError(ErrorCode.INVALID_VALUE, field=f"{where}.mdtrt_id", detail="同一批明细须属于同一就诊")
-        if line.feedetl_sn in seen:
-            raise ConflictError(ErrorCode.ALREADY_EXISTS, field=f"{where}.feedetl_sn", detail=line.feedetl_sn)
-        seen.add(line.feedetl_sn)
-        if (line.pric * line.cnt).quantize(FEN, ROUND_HALF_UP) != line.det_item_fee_sumamt:
-            raise InputError(ErrorCode.UNBALANCED, field=f"{where}.det_item_fee_sumamt", detail="不等于单价×数量")
-        catalog = load_catalog(uow.session, region, line.fee_ocur_time.date())
-        entry = catalog.get(line.med_list_codg)
-        if entry is None:
-            raise InputError(ErrorCode.UNKNOWN_CODE, field=f"{where}.med_list_codg", detail=f"医保目录无「{line.med_list_codg}」")
-        visit.fee_details.append(
-            FeeDetail(
-                feedetl_sn=line.feedetl_sn,
-                med_list_codg=line.med_list_codg,
-                medins_list_codg=line.medins_list_codg,
-                pric=line.pric,
-                cnt=line.cnt,
-                det_item_fee_sumamt=line.det_item_fee_sumamt,
-                chrgitm_lv=entry.chrgitm_lv.value,
-                med_chrgitm_type=entry.med_chrgitm_type,
-                fee_ocur_time=line.fee_ocur_time,
-                bilg_dr_codg=line.bilg_dr_codg,
-                bilg_dept_codg=line.bilg_dept_codg,
+
+# -- settlement ---------------------------------------------------------------------------------
+
+
+def _claim_for(uow: SqlUnitOfWork, caller: Caller, data: SettleInput, *, lock: bool) -> tuple[Visit, Claim, Person]:
+    visit = own_visit(uow, caller, data.mdtrt_id, data.psn_no, lock=lock)
+    ensure_open(visit)
+    if data.insutype != visit.insutype:
+        raise InputError(ErrorCode.INVALID_VALUE, field="insutype", detail=f"就诊登记的险种为 {visit.insutype}")
+    if data.med_type != visit.med_type:
+        raise InputError(ErrorCode.INVALID_VALUE, field="med_type", detail=f"就诊登记的医疗类别为 {visit.med_type}")
+    if live_settlement(uow, data.mdtrt_id) is not None:
+        raise ConflictError(ErrorCode.INVALID_STATE, field="mdtrt_id", detail="该就诊已结算")
+    fees = visit.fee_details
+    if not fees:
+        raise InputError(ErrorCode.MISSING_FIELD, field="feedetail", detail="该就诊未上传费用明细")
+    total = sum((fee.det_item_fee_sumamt for fee in fees), ZERO)
+    if total != data.medfee_sumamt:
+        raise InputError(ErrorCode.UNBALANCED, field="medfee_sumamt", detail=f"与已上传明细合计 {total} 元不符")
+    institution = uow.session.get(Institution, visit.fixmedins_code)
+    assert institution is not None  # a foreign key
+    extra = uow.session.get(VisitExtra, visit.mdtrt_id)
+    claim = Claim(
+        mdtrt_id=visit.mdtrt_id,
+        psn_no=visit.psn_no,
+        insutype=visit.insutype,
+        med_type=visit.med_type,
+        begndate=visit.begntime.date(),
+        setl_date=caller.when.date(),
+        fixmedins_code=visit.fixmedins_code,
+        fixmedins_lv=str(institution.hosp_lv or 1),
+        items=tuple(
+            ClaimItem(fee.med_list_codg, fee.pric, fee.cnt, fee.det_item_fee_sumamt) for fee in fees
+        ),
+        mdtrtarea_admvs=extra.mdtrtarea_admvs if extra else institution.admdvs,
+        grassroots=institution.grassroots_flag,
+        chronic_code=extra.dise_codg if extra else None,
+        use_acct=data.acct_used_flag,
+    )
+    return visit, claim, person_or_404(uow, data.psn_no)
+
+
+def _run_engine(
+    uow: SqlUnitOfWork, claim: Claim, person: Person, counters: Mapping[str, str | int]
+) -> tuple[EngineSettlement, Accumulators]:
+    day = claim.setl_date
+    policy = policy_for(person, day)
+    coverage = coverage_of(uow.coverage.covering(person.psn_no, claim.insutype, claim.begndate))
+    acc = Accumulators.from_dict({"psn_no": claim.psn_no, "fund_year": day.year, "insutype": claim.insutype, **counters})
+    catalog = load_catalog(uow.session, claim.mdtrtarea_admvs, day)
+    return engine.settle(claim, engine_person(person, day), coverage, policy, acc, catalog=catalog)
+
+
+def presettle_visit(uow: SqlUnitOfWork, caller: Caller, data: SettleInput) -> SettleOutcome:
+    """2206 / 2303 预结算: what settling now would give; writes nothing."""
+    _visit, claim, person = _claim_for(uow, caller, data, lock=False)
+    row = uow.accumulators.get(claim.psn_no, claim.setl_date.year, claim.insutype)
+    settlement, _ = _run_engine(uow, claim, person, row.counters if row else {})
+    return SettleOutcome(settlement, None, caller.when)
+
+
+def settle_visit(uow: SqlUnitOfWork, caller: Caller, data: SettleInput) -> SettleOutcome:
+    """2207 / 2304 结算: lock visit and accumulator, settle, write settlement + lines + accumulator."""
+    visit, claim, person = _claim_for(uow, caller, data, lock=True)
+    locked = uow.accumulators.lock(claim.psn_no, claim.setl_date.year, claim.insutype)
+    settlement, after = _run_engine(uow, claim, person, locked.counters or {})
+    setl_id = new_id("ST")
+    row = _settlement_row(settlement, setl_id, visit, person, caller)
+    uow.settlements.add(row)
+    uow.session.add(SettlementDelta(setl_id=setl_id, counters=_counters(settlement.deltas)))
+    locked.set_amounts(dict(zip(after._fields[3:], after[3:])))
+    if visit.med_type in OUTPATIENT_MED_TYPES:
+        visit.mdtrt_stas = VisitStatus.CLOSED.value
+    return SettleOutcome(settlement, setl_id, caller.when)
+
+
+def _counters(acc: Accumulators) -> dict[str, str | int]:
+    return {name: value for name, value in acc.to_dict().items() if name not in ("psn_no", "fund_year", "insutype")}
+
+
+_AMOUNT_COLUMNS = (
+    "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt", "act_pay_dedc",
+    "hifp_pay", "hifmi_pay", "hifob_pay", "maf_pay", "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay",
+)
+
+
+def _trace_json(settlement: EngineSettlement) -> list[dict[str, object]]:
+    return [
+        {
+            "tier": entry.tier,
+            "param": entry.param,
+            "value": entry.value,
+            "base": None if entry.base is None else str(entry.base),
+            "amount": None if entry.amount is None else str(entry.amount),
+        }
+        for entry in settlement.trace
+    ]
+
+
+def _settlement_row(settlement: EngineSettlement, setl_id: str, visit: Visit, person: Person, caller: Caller) -> Settlement:
+    amounts = {name: getattr(settlement, name) for name in _AMOUNT_COLUMNS}
+    return Settlement(
+        setl_id=setl_id,
+        mdtrt_id=visit.mdtrt_id,
+        psn_no=visit.psn_no,
+        fixmedins_code=visit.fixmedins_code,
+        insutype=visit.insutype,
+        med_type=visit.med_type,
+        psn_type=person.psn_type,
+        setl_time=caller.when,
+        pool_prop_selfpay=settlement.pool_prop_selfpay.quantize(Decimal("0.000001")),
+        balc=settlement.balc,
+        setl_stas=SettlementStatus.NORMAL.value,
+        msgid=caller.msgid,
+        policy_pack_id=settlement.pack_id,
+        policy_pack_version=settlement.pack_version,
+        trace=_trace_json(settlement),
+        details=[
+            SettlementDetail(
+                fund_pay_type=line.fund_pay_type,
+                fund_pay_type_name=line.fund_pay_type_name,
+                inscp_scp_amt=line.inscp_scp_amt,
+                crt_payb_lmt_amt=line.crt_payb_lmt_amt,
+                fund_payamt=line.fund_payamt,
+                setl_proc_info=line.setl_proc_info,
             )
-        )
-        out.append(_classify(line, entry, visit, caller, rules))
-    return out
+            for line in settlement.setldetail
+        ],
+        **amounts,
+    )
 
 
-def _classify(line: FeeLine, entry: CatalogEntry, visit: Visit, caller: Caller, rules: object) -> dict[str, object]:
-    item = ClaimItem(line.med_list_codg, line.pric, line.cnt, line.det_item_fee_sumamt)
-    claim = Claim(visit.mdtrt_id, visit.psn_no, visit.insutype, visit.med_type, visit.begntime.date(), caller.when.date(),
-                  visit.fixmedins_code, "1", (item,), caller.mdtrtarea_admvs)
-    split = steps.catalog_split(claim, {entry.med_list_codg: entry}, rules)  # type: ignore[arg-type]
-    selfpay = entry.selfpay_prop if entry.chrgitm_lv.value == "02" else Decimal("0")
-    if entry.chrgitm_lv.value == "03":
-        selfpay = Decimal("1")
-    return {
-        "feedetl_sn": line.feedetl_sn,
-        "det_item_fee_sumamt": line.det_item_fee_sumamt,
-        "cnt": line.cnt,
-        "pric": line.pric,
-        "pric_uplmt_amt": entry.pric_uplmt_amt,
-        "selfpay_prop": selfpay,
-        "fulamt_ownpay_amt": split.fulamt_ownpay_amt,
-        "overlmt_amt": split.overlmt_selfpay,
-        "preselfpay_amt": split.preselfpay_amt,
-        "inscp_scp_amt": split.inscp_scp_amt,
-        "chrgitm_lv": entry.chrgitm_lv.value,
-        "med_chrgitm_type": entry.med_chrgitm_type,
-        "list_sp_item_flag": "0",
-    }
+def reverse_settlement(uow: SqlUnitOfWork, caller: Caller, setl_id: str, psn_no: str, mdtrt_id: str) -> Settlement:
+    """2208 / 2305 结算撤销: a negated ledger row, the original marked 已撤销, the deltas taken back."""
+    original = uow.session.scalars(select(Settlement).where(Settlement.setl_id == setl_id).with_for_update()).one_or_none()
+    if original is None:
+        raise NotFoundError(ErrorCode.NOT_FOUND, field="setl_id", detail=f"结算 {setl_id} 不存在")
+    if original.fixmedins_code != caller.fixmedins_code:
+        raise PermissionDenied(ErrorCode.FORBIDDEN, field="setl_id", detail="该结算不属于本机构")
+    if original.psn_no != psn_no or original.mdtrt_id != mdtrt_id:
+        raise InputError(ErrorCode.INVALID_VALUE, field="mdtrt_id", detail="人员或就诊与原结算不一致")
+    if original.setl_stas != SettlementStatus.NORMAL.value:
+        raise ConflictError(ErrorCode.INVALID_STATE, field="setl_id", detail="该结算已撤销")
+    delta = uow.session.get(SettlementDelta, setl_id)
+    if delta is None:
+        raise ConflictError(ErrorCode.INVALID_STATE, field="setl_id", detail="缺少结算累计增量，不能自动撤销")
+    year = original.setl_time.year
+    locked = uow.accumulators.lock(psn_no, year, original.insutype)
+    key = {"psn_no": psn_no, "fund_year": year, "insutype": original.insutype}
+    current = Accumulators.from_dict({**key, **(locked.counters or {})})
+    after = current.minus(Accumulators.from_dict({**key, **delta.counters}))
+    locked.set_amounts(dict(zip(after._fields[3:], after[3:])))
+    original.setl_stas = SettlementStatus.CANCELLED.value
+    reversal = Settlement(
+        setl_id=new_id("RV"),
+        mdtrt_id=original.mdtrt_id,
+        psn_no=original.psn_no,
+        fixmedins_code=original.fixmedins_code,
+        insutype=original.insutype,
+        med_type=original.med_type,
+        psn_type=original.psn_type,
+        setl_time=caller.when,
+        pool_prop_selfpay=original.pool_prop_selfpay,
+        balc=original.balc,
+        setl_stas=SettlementStatus.REVERSAL.value,
+        init_setl_id=original.setl_id,
+        msgid=caller.msgid,
+        policy_pack_id=original.policy_pack_id,
+        policy_pack_version=original.policy_pack_version,
+        trace=[{"tier": "结算撤销", "param": "原结算", "value": original.setl_id, "base": None, "amount": None}],
+        details=[
+            SettlementDetail(
+                fund_pay_type=line.fund_pay_type,
+                fund_pay_type_name=line.fund_pay_type_name,
+                inscp_scp_amt=-line.inscp_scp_amt,
+                crt_payb_lmt_amt=line.crt_payb_lmt_amt,
+                fund_payamt=-line.fund_payamt,
+                setl_proc_info=f"冲销结算 {original.setl_id}",
+            )
+            for line in original.details
+        ],
+        **{name: -getattr(original, name) for name in (*_AMOUNT_COLUMNS, "cvlserv_pay", "hifes_pay", "oth_pay", "hosp_part_amt")},
+    )
+    uow.settlements.add(reversal)
+    visit = uow.session.get(Visit, original.mdtrt_id)
+    if visit is not None and visit.mdtrt_stas == VisitStatus.CLOSED.value and visit.med_type in OUTPATIENT_MED_TYPES:
+        visit.mdtrt_stas = VisitStatus.OPEN.value  # the HIS may correct the details and settle again
+    return reversal
 
 
-def revoke_fees(uow: SqlUnitOfWork, caller: Caller, mdtrt_id: str, psn_no: str, feedetl_sn: str | None) -> int:
-    """2205 / 2302 明细撤销: one line (``feedetl_sn``) or all (``None``) of an unsettled visit."""
-    visit = _own_visit(uow, caller, mdtrt_id, psn_no, lock=True)
-    if _live_settlement(uow, mdtrt_id) is not None:
-        raise ConflictError(ErrorCode.INVALID_STATE, field="mdtrt_id", detail="已结算的就诊须先撤销结算")
-    keep = [fee for fee in visit.fee_details if feedetl_sn is not None and fee.feedetl_sn != feedetl_sn]
-    removed = len(visit.fee_details) - len(keep)
-    if feedetl_sn is not None and removed == 0:
-        raise NotFoundError(ErrorCode.NOT_FOUND, field="feedetl_sn", detail=feedetl_sn)
-    visit.fee_details = keep
-    return removed
+__all__ = [
+    "CATALOG_TTL_SECONDS",
+    "INPATIENT_MED_TYPES",
+    "OUTPATIENT_MED_TYPES",
+    "Caller",
+    "SettleInput",
+    "SettleOutcome",
+    "coverage_of",
+    "engine_person",
+    "invalidate_catalog_cache",
+    "load_catalog",
+    "new_id",
+    "presettle_visit",
+    "reverse_settlement",
+    "settle_visit",
+]
