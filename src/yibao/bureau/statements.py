@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from yibao.bureau.institutions import Page
 from yibao.errors import ErrorCode, InputError, NotFoundError
-from yibao.store.models import Institution, Settlement, SettlementDetail, SettlementStatus
+from yibao.store.models import Institution, Settlement, SettlementDetail, SettlementList, SettlementStatus
 from yibao.store.uow import SqlUnitOfWork
 
 ZERO = Decimal("0.00")
@@ -70,6 +70,23 @@ def get_settlement(uow: SqlUnitOfWork, setl_id: str) -> Settlement:
         ).one_or_none()
         if found is None:
             raise NotFoundError(ErrorCode.NOT_FOUND, field="setl_id", detail=setl_id)
+        return found
+
+
+def get_settlement_list(uow: SqlUnitOfWork, setl_id: str) -> SettlementList:
+    """结算清单 with its diagnoses, procedures and fee items."""
+    with uow:
+        found = uow.session.scalars(
+            select(SettlementList)
+            .where(SettlementList.setl_id == setl_id)
+            .options(
+                selectinload(SettlementList.diagnoses),
+                selectinload(SettlementList.procedures),
+                selectinload(SettlementList.items),
+            )
+        ).one_or_none()
+        if found is None:
+            raise NotFoundError(ErrorCode.NOT_FOUND, field="setl_id", detail=f"结算清单 {setl_id}")
         return found
 
 
@@ -138,6 +155,7 @@ __all__ = [
     "SettlementFilter",
     "Statement",
     "get_settlement",
+    "get_settlement_list",
     "list_settlements",
     "month_range",
     "monthly_statements",

@@ -1,0 +1,204 @@
+"""``POST /fsi/api``: the one national-interface endpoint (国家医保接口网关).
+
+One message, in order: size limit (before parsing) → JSON (exact decimals) → envelope → institution
+credential (headers) and ``fixmedins_code`` → ``sign_no`` (except 9001) → replay check on ``msgid``
+→ the transaction's ``input`` model → the handler, in ONE transaction with the ``message_log`` row
+and the ``audit_log`` row → commit → answer.
+
+- A replay (same ``msgid``, same body) gets the stored answer byte for byte and changes nothing;
+  the same ``msgid`` with another body is refused (E4001). Two concurrent copies of one message:
+  the second's insert of ``message_log`` fails on the primary key, its transaction (with its
+  business effect) rolls back, and it answers the first's stored answer.
+- Any failure answers ``infcode -1`` with a Chinese ``err_msg`` naming the field; nothing of the
+  business is written (the transaction rolls back), and only an ``audit_log`` row is added.
+- HTTP status is 200 for every envelope answer, as HIS clients of the national platform expect;
+  the outcome is ``infcode``.
+- Logs carry infno, msgid, institution, infcode and error code — never the body (personal data).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from yibao.api.gateway.credentials import INSTITUTION_HEADER, SECRET_HEADER, Credentials
+from yibao.api.gateway.envelope import MAX_BODY_BYTES, Answer, Envelope, body_hash, decode, parse_envelope, render
+from yibao.api.gateway.envelope import validation_error
+from yibao.api.gateway.transactions import Context, handler_for
+from yibao.errors import ConflictError, ErrorCode, InputError, PermissionDenied, YibaoError
+from yibao.settlement.service import Caller
+from yibao.store.models import AuditLog, MessageLog
+from yibao.store.models.base import now
+from yibao.store.protect import CertnoProtector
+from yibao.store.uow import SqlUnitOfWork
+
+log = logging.getLogger("yibao.gateway")
+PATH = "/fsi/api"
+_JSON = "application/json; charset=utf-8"
+
+
+@dataclass
+class Gateway:
+    """What the endpoint needs, set on ``app.state.gateway`` by ``create_app``."""
+
+    factory: sessionmaker[Session]
+    protector: CertnoProtector
+    credentials: Credentials
+    warehouse_dir: Path | None = None
+
+
+class _Seen(Exception):
+    """The message was answered before: answer the stored bytes."""
+
+    def __init__(self, response: bytes) -> None:
+        self.response = response
+
+
+def _replay(session: Session, msgid: str, digest: str, fixmedins_code: str) -> bytes | None:
+    row = session.get(MessageLog, msgid)
+    if row is None:
+        return None
+    if row.body_hash != digest or row.fixmedins_code != fixmedins_code:
+        raise ConflictError(ErrorCode.DUPLICATE_MESSAGE, field="msgid", detail=msgid)
+    return row.response.encode("utf-8")
+
+
+def _audit(env: Envelope | None, authenticated: bool, infcode: int, err: YibaoError | None) -> AuditLog:
+    return AuditLog(
+        at=now(),
+        fixmedins_code=env.fixmedins_code if env else None,
+        authenticated=authenticated,
+        opter=env.opter if env else None,
+        infno=env.infno if env else None,
+        msgid=env.msgid if env else None,
+        infcode=infcode,
+        err_code=err.code.value if err else None,
+    )
+
+
+def process(gateway: Gateway, raw: bytes, headers: dict[str, str]) -> bytes:
+    """Answer one message (runs in a worker thread: it blocks on the database)."""
+    received = now()
+    env: Envelope | None = None
+    authenticated = False
+    try:
+        obj = decode(raw)
+        env = parse_envelope(obj)
+        code = gateway.credentials.institution(headers.get(INSTITUTION_HEADER.lower()), headers.get(SECRET_HEADER.lower()))
+        if env.fixmedins_code != code:
+            raise PermissionDenied(ErrorCode.FORBIDDEN, field="fixmedins_code", detail="与机构凭证不符")
+        authenticated = True
+        model, handler = handler_for(env.infno)
+        if env.infno != "9001":
+            gateway.credentials.check_sign(code, env.sign_no)
+        digest = body_hash(obj)
+        with gateway.factory() as session:
+            stored = _replay(session, env.msgid, digest, code)
+        if stored is not None:
+            raise _Seen(stored)
+        try:
+            data = model.model_validate(env.input)
+        except ValidationError as exc:
+            raise validation_error(exc, "input") from exc
+        caller = Caller(code, env.opter, env.mdtrtarea_admvs, env.msgid, env.inf_time.replace(microsecond=0, tzinfo=None))
+        return _transact(gateway, env, caller, handler, data, digest, received)
+    except _Seen as seen:
+        _record_failure(gateway, env, True, None, 0)
+        log.info("gateway replay infno=%s msgid=%s", env.infno if env else "-", env.msgid if env else "-")
+        return seen.response
+    except YibaoError as err:
+        _record_failure(gateway, env, authenticated, err, -1)
+        log.info("gateway refused infno=%s msgid=%s code=%s", env.infno if env else "-", env.msgid if env else "-", err.code.value)
+        return render(None, received, error=err)
+
+
+def _transact(
+    gateway: Gateway, env: Envelope, caller: Caller, handler: Callable[[Context, object], dict[str, object]],
+    data: object, digest: str, received: dt.datetime,
+) -> bytes:
+    ctx_after: list[Callable[[], None]] = []
+    try:
+        with SqlUnitOfWork(gateway.factory, protector=gateway.protector) as uow:
+            ctx = Context(uow, caller, gateway.credentials, gateway.warehouse_dir, ctx_after)
+            output = handler(ctx, data)
+            response = render(output, received)
+            uow.session.add(
+                MessageLog(
+                    msgid=env.msgid, body_hash=digest, infno=env.infno, fixmedins_code=caller.fixmedins_code, infcode=0,
+                    response=response.decode("utf-8"), recv_time=received, respond_time=now(),
+                )
+            )
+            uow.session.add(_audit(env, True, 0, None))
+            uow.commit()
+    except IntegrityError as exc:
+        # A concurrent copy of this msgid committed first (or a unique key clashed): answer as a replay.
+        with gateway.factory() as session:
+            stored = _replay(session, env.msgid, digest, caller.fixmedins_code)
+        if stored is None:
+            raise ConflictError(ErrorCode.ALREADY_EXISTS, field="msgid", detail="并发冲突，请重试") from exc
+        raise _Seen(stored) from exc
+    for action in ctx_after:
+        try:
+            action()
+        except OSError:
+            log.exception("gateway after-commit action failed infno=%s msgid=%s", env.infno, env.msgid)
+    log.info("gateway ok infno=%s msgid=%s fixmedins_code=%s", env.infno, env.msgid, caller.fixmedins_code)
+    return response
+
+
+def _record_failure(gateway: Gateway, env: Envelope | None, authenticated: bool, err: YibaoError | None, infcode: int) -> None:
+    with gateway.factory() as session:
+        session.add(_audit(env, authenticated, infcode, err))
+        session.commit()
+
+
+router = APIRouter(tags=["国家医保接口"])
+
+_OPENAPI_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": Envelope.model_json_schema(ref_template="#/components/schemas/{model}")}},
+    }
+}
+
+
+@router.post(
+    PATH,
+    summary="国家医保接口报文（infno 见 input）",
+    response_model=Answer,
+    openapi_extra=_OPENAPI_BODY,
+    responses={200: {"description": "报文应答：infcode 0 成功，-1 失败（err_msg 说明字段与原因）"}},
+)
+async def fsi_api(request: Request) -> Response:
+    """Every transaction through one envelope; see the module docstring."""
+    gateway: Gateway = request.app.state.gateway
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        err = InputError(ErrorCode.BODY_TOO_LARGE, field="(报文)", detail=f"超过 {MAX_BODY_BYTES // 1024 // 1024} MB")
+        await run_in_threadpool(_record_failure, gateway, None, False, err, -1)
+        return Response(render(None, now(), error=err), media_type=_JSON)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            err = InputError(ErrorCode.BODY_TOO_LARGE, field="(报文)", detail=f"超过 {MAX_BODY_BYTES // 1024 // 1024} MB")
+            await run_in_threadpool(_record_failure, gateway, None, False, err, -1)
+            return Response(render(None, now(), error=err), media_type=_JSON)
+        chunks.append(chunk)
+    headers = {key.lower(): value for key, value in request.headers.items()}
+    body = await run_in_threadpool(process, gateway, b"".join(chunks), headers)
+    return Response(body, media_type=_JSON)
+
+
+__all__ = ["PATH", "Gateway", "process", "router"]

@@ -1,0 +1,21 @@
+"""The bureau REST API (经办 REST 接口), mounted under ``/api``.
+
+``router`` carries every route, the login included (``/api/auth/token``); ``create_app`` includes it
+and calls :func:`yibao.api.rest.errors.install` so errors answer ``{code, field, message}`` in
+Chinese. Who may call what is in :mod:`yibao.api.auth`.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from yibao.api import auth
+from yibao.api.rest import catalogs, institutions, persons, policies, settlements
+from yibao.api.rest.errors import install
+
+router = APIRouter()
+router.include_router(auth.router)
+for _module in (institutions, persons, catalogs, policies, settlements):
+    router.include_router(_module.router, prefix="/api")
+
+__all__ = ["install", "router"]
