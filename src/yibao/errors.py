@@ -64,6 +64,8 @@ class ErrorCode(str, Enum):
     TOKEN_INVALID = ("E6004", "登录凭证无效")
     # import
     IMPORT_REJECTED = ("E1301", "导入文件有错误，未导入任何记录")
+    # system
+    INTERNAL_ERROR = ("E9001", "系统内部错误，请稍后重试")
 
     message: str
 

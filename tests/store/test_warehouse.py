@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from yibao.errors import InputError, NotFoundError
@@ -35,7 +36,7 @@ def test_duckdb_reads_back_the_same_rows_and_money_to_the_fen(written):
     for name, column in _SUMS.items():
         t = wh.table(name)
         assert t.count().execute() == counts[name] == tables[name].num_rows
-        assert t[column].sum().execute() == pa.compute.sum(tables[name][column]).as_py()
+        assert t[column].sum().execute() == pc.sum(tables[name][column]).as_py()
 
 
 def test_money_columns_are_decimal_18_2(written):
@@ -74,3 +75,9 @@ def test_pyspark_reads_the_same_tables_with_the_same_counts_and_sums(written):
         on_spark = _totals(spark, name, column)
         assert on_spark == _totals(duck, name, column), name
         assert on_spark["rows"] == counts[name]
+
+
+def test_every_column_of_every_table_has_a_chinese_description():
+    from yibao.store.warehouse import COLUMNS
+
+    assert {c for schema in SCHEMAS.values() for c in schema.names} <= set(COLUMNS)

@@ -129,3 +129,13 @@ def test_abusive_institutions_abuse_several_times_more_often_than_the_others(tab
     at_bad = np.array([c in bad for c in cases["fixmedins_code"]])
     hit = np.array([m in flagged for m in cases["mdtrt_id"]])
     assert hit[at_bad].mean() > 3 * hit[~at_bad].mean()
+
+
+def test_nobody_is_seen_or_admitted_before_birth_and_every_stay_ends_after_it_starts(tables):
+    birth = dict(zip(tables["persons"]["psn_no"].to_pylist(), tables["persons"]["brdy"].to_pylist()))
+    visits = tables["visits"].to_pydict()
+    for psn, begin, end in zip(visits["psn_no"], visits["begntime"], visits["endtime"]):
+        assert begin.date() >= birth[psn] and end >= begin
+    cases = tables["cases"].filter(pc.equal(tables["cases"]["setl_year"], SMALL.year)).to_pydict()
+    for adm, dscg, days in zip(cases["adm_date"], cases["dscg_date"], cases["ipt_days"]):
+        assert dscg.year == SMALL.year and adm <= dscg and days == max(1, (dscg - adm).days)

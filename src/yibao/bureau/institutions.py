@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from yibao.bureau import detached
 from yibao.errors import ConflictError, ErrorCode, InputError, NotFoundError
 from yibao.store.models import AgreementEvent, AgreementStatus, Institution, PoolingRegion
 from yibao.store.uow import SqlUnitOfWork
@@ -59,7 +60,7 @@ def add_region(uow: SqlUnitOfWork, admdvs: str, admdvs_name: str, prnt_admdvs: s
 
 def list_regions(uow: SqlUnitOfWork) -> list[PoolingRegion]:
     with uow:
-        return list(uow.session.scalars(select(PoolingRegion).order_by(PoolingRegion.admdvs)))
+        return detached(uow, list(uow.session.scalars(select(PoolingRegion).order_by(PoolingRegion.admdvs))))
 
 
 def create_institution(uow: SqlUnitOfWork, values: Mapping[str, object]) -> Institution:
@@ -77,7 +78,7 @@ def create_institution(uow: SqlUnitOfWork, values: Mapping[str, object]) -> Inst
 
 def get_institution(uow: SqlUnitOfWork, code: str) -> Institution:
     with uow:
-        return _institution(uow, code)
+        return detached(uow, _institution(uow, code))
 
 
 def _institution(uow: SqlUnitOfWork, code: str) -> Institution:
@@ -98,7 +99,7 @@ def list_institutions(
     with uow:
         count = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = uow.session.scalars(query.order_by(Institution.fixmedins_code).offset(offset).limit(limit)).all()
-        return Page(list(rows), count)
+        return detached(uow, Page(list(rows), count))
 
 
 def update_institution(uow: SqlUnitOfWork, code: str, changes: Mapping[str, object]) -> Institution:
@@ -167,7 +168,7 @@ def agreement_events(uow: SqlUnitOfWork, code: str) -> list[AgreementEvent]:
     with uow:
         _institution(uow, code)
         query = select(AgreementEvent).where(AgreementEvent.fixmedins_code == code).order_by(AgreementEvent.id)
-        return list(uow.session.scalars(query))
+        return detached(uow, list(uow.session.scalars(query)))
 
 
 __all__ = [

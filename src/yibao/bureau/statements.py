@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import selectinload
 
+from yibao.bureau import detached
 from yibao.bureau.institutions import Page
 from yibao.errors import ErrorCode, InputError, NotFoundError
 from yibao.store.models import Institution, Settlement, SettlementDetail, SettlementList, SettlementStatus
@@ -60,7 +61,7 @@ def list_settlements(uow: SqlUnitOfWork, f: SettlementFilter, *, offset: int = 0
             .offset(offset)
             .limit(limit)
         ).all()
-        return Page(list(rows), count)
+        return detached(uow, Page(list(rows), count))
 
 
 def get_settlement(uow: SqlUnitOfWork, setl_id: str) -> Settlement:
@@ -70,7 +71,7 @@ def get_settlement(uow: SqlUnitOfWork, setl_id: str) -> Settlement:
         ).one_or_none()
         if found is None:
             raise NotFoundError(ErrorCode.NOT_FOUND, field="setl_id", detail=setl_id)
-        return found
+        return detached(uow, found)
 
 
 def get_settlement_list(uow: SqlUnitOfWork, setl_id: str) -> SettlementList:
@@ -87,7 +88,7 @@ def get_settlement_list(uow: SqlUnitOfWork, setl_id: str) -> SettlementList:
         ).one_or_none()
         if found is None:
             raise NotFoundError(ErrorCode.NOT_FOUND, field="setl_id", detail=f"结算清单 {setl_id}")
-        return found
+        return detached(uow, found)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, tuple_
 
+from yibao.bureau import detached
 from yibao.bureau.institutions import Page
 from yibao.catalog.importer import CatalogRow, read_file
 from yibao.errors import ErrorCode, InputError, NotFoundError
@@ -133,18 +134,21 @@ def search(uow: SqlUnitOfWork, query: CatalogQuery, *, offset: int = 0, limit: i
         rows = uow.session.scalars(
             statement.order_by(CatalogItem.med_list_codg, CatalogItem.admdvs, CatalogItem.begndate).offset(offset).limit(limit)
         ).all()
-        return Page(list(rows), count)
+        return detached(uow, Page(list(rows), count))
 
 
 def lines_of(uow: SqlUnitOfWork, med_list_codg: str) -> list[CatalogItem]:
     """Every line (region, period) of one code."""
     with uow:
-        rows = list(
-            uow.session.scalars(
-                select(CatalogItem)
-                .where(CatalogItem.med_list_codg == med_list_codg)
-                .order_by(CatalogItem.admdvs, CatalogItem.begndate)
-            )
+        rows = detached(
+            uow,
+            list(
+                uow.session.scalars(
+                    select(CatalogItem)
+                    .where(CatalogItem.med_list_codg == med_list_codg)
+                    .order_by(CatalogItem.admdvs, CatalogItem.begndate)
+                )
+            ),
         )
     if not rows:
         raise NotFoundError(ErrorCode.NOT_FOUND, field="med_list_codg", detail=med_list_codg)

@@ -22,9 +22,11 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from yibao.bureau import detached
 from yibao.bureau.institutions import Page
 from yibao.enrollment.rules import Contribution, EnrolmentEvent, WaitingDecision, contribution, waiting_period
 from yibao.errors import ConflictError, ErrorCode, InputError, NotFoundError
+from yibao.money import fen
 from yibao.policy.loader import pack_in_force
 from yibao.policy.service import packs_for
 from yibao.store.models import CoveragePeriod, InsuranceStatus, Person, PersonIdentity
@@ -81,7 +83,7 @@ def _person(uow: SqlUnitOfWork, psn_no: str) -> Person:
 
 def get_person(uow: SqlUnitOfWork, psn_no: str) -> Person:
     with uow:
-        return _person(uow, psn_no)
+        return detached(uow, _person(uow, psn_no))
 
 
 def find_by_certno(uow: SqlUnitOfWork, certno: str) -> Person:
@@ -89,7 +91,7 @@ def find_by_certno(uow: SqlUnitOfWork, certno: str) -> Person:
         found = uow.persons.get_by_certno(certno)
         if found is None:
             raise NotFoundError(ErrorCode.PERSON_NOT_FOUND, field="certno", detail="该证件号码未登记")
-        return found
+        return detached(uow, found)
 
 
 def list_persons(uow: SqlUnitOfWork, *, insuplc_admdvs: str | None = None, offset: int = 0, limit: int = 100) -> Page:
@@ -99,7 +101,7 @@ def list_persons(uow: SqlUnitOfWork, *, insuplc_admdvs: str | None = None, offse
     with uow:
         count = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = uow.session.scalars(query.order_by(Person.psn_no).offset(offset).limit(limit)).all()
-        return Page(list(rows), count)
+        return detached(uow, Page(list(rows), count))
 
 
 def add_identity(
@@ -122,7 +124,7 @@ def add_identity(
 
 def identities(uow: SqlUnitOfWork, psn_no: str) -> list[PersonIdentity]:
     with uow:
-        return list(_person(uow, psn_no).identities)
+        return detached(uow, list(_person(uow, psn_no).identities))
 
 
 def held_on(person: Person, on: dt.date) -> frozenset[str]:
@@ -197,8 +199,8 @@ def _resident(
     waiting = waiting_period(
         rules, EnrolmentEvent(enrol_date=registered, identities=held, birth_date=person.brdy, employee_coverage_ended=employee_ended)
     )
-    period.psn_clct_amt = due.individual_due
-    period.subs_clct_amt = due.assistance_subsidy
+    period.psn_clct_amt = fen(due.individual_due)
+    period.subs_clct_amt = fen(due.assistance_subsidy)
     period.subs_flag = due.assistance_subsidy > 0
     period.subs_src = ASSISTANCE_SOURCE if period.subs_flag else None
     period.wait_enddate = waiting.benefit_from - dt.timedelta(days=1) if waiting.waiting_days else None
@@ -208,7 +210,7 @@ def _resident(
 def coverage_periods(uow: SqlUnitOfWork, psn_no: str) -> list[CoveragePeriod]:
     with uow:
         _person(uow, psn_no)
-        return list(uow.coverage.for_person(psn_no))
+        return detached(uow, list(uow.coverage.for_person(psn_no)))
 
 
 __all__ = [

@@ -133,6 +133,8 @@ class DipCatalog(_Model):
     score_method: Literal["mean_cost", "base_group", "quota"]
     score_scale: Positive  # RW × scale = score (1000)
     base_group: BaseGroup | None = None
+    # when the base group has too few cases in the region's history: refuse, or use the mean-cost method
+    base_group_fallback: Literal["none", "mean_cost"] = "none"
     quota_scores: dict[str, Amount] = Field(default_factory=dict)  # 定额分值 by group code
     trim_sd: Positive  # cases outside group-year mean ± trim_sd × SD are left out of the scores
     grassroots_groups: tuple[str, ...] = ()  # 基层病种: group codes, same score at every level

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yibao.bureau import detached
 from yibao.errors import ConflictError, ErrorCode, InputError, NotFoundError
 from yibao.policy.diff import Change, diff
 from yibao.policy.loader import bundled_packs, pack_in_force, parse_pack
@@ -59,7 +60,7 @@ def upload(uow: SqlUnitOfWork, text: str, uploaded_by: str) -> StoredPack:
                 raise ConflictError(
                     ErrorCode.ALREADY_EXISTS, field="version", detail=f"{pack.pack_id} {pack.version} 已存在且内容不同，请提高版本号"
                 )
-            return StoredPack(existing, pack)
+            return detached(uow, StoredPack(existing, pack))
         row = PolicyPackVersion(
             pack_id=pack.pack_id,
             version=pack.version,
@@ -111,13 +112,13 @@ def activate(uow: SqlUnitOfWork, pack_id: str, version: str, effective_from: dt.
 def list_versions(uow: SqlUnitOfWork) -> list[PolicyPackVersion]:
     with uow:
         query = select(PolicyPackVersion).order_by(PolicyPackVersion.pack_id, PolicyPackVersion.uploaded_at, PolicyPackVersion.id)
-        return list(uow.session.scalars(query))
+        return detached(uow, list(uow.session.scalars(query)))
 
 
 def get_version(uow: SqlUnitOfWork, pack_id: str, version: str) -> StoredPack:
     with uow:
         row = _found(uow.session, pack_id, version)
-        return StoredPack(row, parse_pack(row.toml_text, origin=f"{pack_id}@{version}"))
+        return detached(uow, StoredPack(row, parse_pack(row.toml_text, origin=f"{pack_id}@{version}")))
 
 
 def _any_pack(session: Session, pack_id: str, version: str) -> PolicyPack:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from yibao.catalog.model import CatalogEntry
 from yibao.enrollment.rules import Coverage
@@ -157,7 +157,8 @@ def engine_person(person: Person, on: dt.date) -> EnginePerson:
 
 
 def person_or_404(uow: SqlUnitOfWork, psn_no: str) -> Person:
-    person = uow.persons.get(psn_no)
+    query = select(Person).where(Person.psn_no == psn_no).options(joinedload(Person.identities))
+    person = uow.session.scalars(query).unique().one_or_none()
     if person is None:
         raise NotFoundError(ErrorCode.PERSON_NOT_FOUND, field="psn_no", detail=psn_no)
     return person
@@ -262,12 +263,13 @@ def presettle_visit(uow: SqlUnitOfWork, caller: Caller, data: SettleInput) -> Se
 def settle_visit(uow: SqlUnitOfWork, caller: Caller, data: SettleInput) -> SettleOutcome:
     """2207 / 2304 结算: lock visit and accumulator, settle, write settlement + lines + accumulator."""
     visit, claim, person = _claim_for(uow, caller, data, lock=True)
-    locked = uow.accumulators.lock(claim.psn_no, claim.setl_date.year, claim.insutype)
+    uow.accumulators.lock(claim.psn_no, claim.setl_date.year, claim.insutype); uow.session.commit()
+    locked = uow.accumulators.get(claim.psn_no, claim.setl_date.year, claim.insutype)
     settlement, after = _run_engine(uow, claim, person, locked.counters or {})
     setl_id = new_id("ST")
     row = _settlement_row(settlement, setl_id, visit, person, caller)
     uow.settlements.add(row)
-    uow.session.add(SettlementDelta(setl_id=setl_id, counters=_counters(settlement.deltas)))
+    uow.session.add(SettlementDelta(settlement=row, counters=_counters(settlement.deltas)))
     locked.set_amounts(dict(zip(after._fields[3:], after[3:])))
     if visit.med_type in OUTPATIENT_MED_TYPES:
         visit.mdtrt_stas = VisitStatus.CLOSED.value

@@ -91,7 +91,7 @@ def register_visit(uow: SqlUnitOfWork, caller: Caller, data: VisitInput, *, inpa
     uow.visits.add(visit)
     uow.session.add(
         VisitExtra(
-            mdtrt_id=visit.mdtrt_id,
+            visit=visit,
             ipt_otp_no=data.ipt_otp_no,
             mdtrtarea_admvs=caller.mdtrtarea_admvs,
             dise_codg=data.dise_codg,

@@ -5,7 +5,7 @@ holding ``*.parquet`` parts; DuckDB views or Spark tables are laid over them, so
 written as Ibis expressions run unchanged on either backend. Money is DECIMAL(18,2); field names
 follow the national interface (国家医疗保障信息平台接口规范).
 
-Tables (``SCHEMAS`` documents every column):
+Tables (``SCHEMAS`` gives every column's type, ``COLUMNS`` its meaning in Chinese):
 
 - ``persons`` 参保人员 · ``institutions`` 定点医药机构 · ``doctors`` 医保医师 · ``catalog`` 医保目录
 - ``visits`` 就诊 (every mdtrt_id, inpatient stays included as med_type 21)
@@ -79,6 +79,38 @@ SCHEMAS: dict[str, ibis.Schema] = {
         "fixmedins_code": "string", "atddr_no": "string", "related_mdtrt_id": "string", "detail": "string",
         "injected": "boolean",
     }),
+}
+
+# What every column means (中文名称). Codes follow GLOSSARY.md; fee_NN is the amount of med_chrgitm_type NN.
+COLUMNS: dict[str, str] = {
+    "psn_no": "人员编号", "gend": "性别（1 男 2 女）", "brdy": "出生日期", "age": "年龄（当年达到的周岁）",
+    "insutype": "险种类型（310 职工 / 390 居民）", "psn_type": "人员类别", "psn_idet_type": "困难人员身份（00 无 01 特困 02 低保 03 低收入 04 返贫致贫 05 脱贫）",
+    "insu_admdvs": "参保地医保区划", "insu_begn_date": "参保开始日期", "wait_end_date": "待遇等待期最后一天（含），空为无等待期",
+    "chronic_dise_codg": "门诊慢特病病种诊断编码", "fixmedins_code": "定点医药机构编号", "fixmedins_name": "定点医药机构名称",
+    "fixmedins_type": "定点医药机构类型（1 医疗机构 2 零售药店）", "hosp_lv": "医院等级（1/2/3，药店为空）",
+    "inst_kind": "机构类别（hospital 医院 / health_centre 基层卫生服务中心 / pharmacy 药店）", "grassroots_flag": "基层医疗机构标志",
+    "aprv_bed_cnt": "编制床位数", "admdvs": "医保区划", "atddr_no": "医保医师代码", "dept_code": "科室代码",
+    "med_list_codg": "医疗目录编码", "name": "目录名称", "list_type": "目录类别（101 西药中成药 102 中药饮片 201 医疗服务项目 301 医用耗材）",
+    "chrgitm_lv": "收费项目等级（01 甲类 02 乙类 03 丙类）", "med_chrgitm_type": "医疗收费项目类别（01 床位费 … 14 其他费）",
+    "selfpay_prop": "先行自付比例", "pric": "单价", "pric_uplmt_amt": "支付标准 / 最高限价（空为不限）",
+    "lmt_gend": "限定性别（1 男 2 女，空为不限）", "lmt_child_only": "限儿童使用", "rule_source": "规则来源（国家两库批次）",
+    "mdtrt_id": "就诊ID", "med_type": "医疗类别（11 普通门诊 14 门诊慢特病 21 普通住院 41 定点药店购药）", "begntime": "开始时间",
+    "endtime": "结束时间", "diag_code": "主要诊断编码", "medfee_sumamt": "医疗费总额", "case_id": "病例（结算清单）ID",
+    "age_days": "年龄（天，仅不足 1 周岁）", "nwb_bir_wt": "新生儿出生体重（克）", "ipt_days": "住院天数",
+    "dscg_way": "离院方式（1 医嘱离院 2 医嘱转院 3 转社区 4 非医嘱离院 5 死亡 9 其他）",
+    "diag_codes": "诊断编码，| 分隔，主要诊断在前", "oprn_codes": "手术操作编码，| 分隔，主手术在前，可为空",
+    "adm_date": "入院日期", "dscg_date": "出院日期", "setl_year": "结算年度（出院年度）", "feedetl_sn": "费用明细流水号",
+    "cnt": "数量", "det_item_fee_sumamt": "明细项目费用总额", "fee_ocur_time": "费用发生时间", "bilg_dr_codg": "开单医生编码",
+    "setl_id": "结算ID", "setl_time": "结算时间", "fulamt_ownpay_amt": "全自费金额", "overlmt_selfpay": "超限价自费费用",
+    "preselfpay_amt": "先行自付金额", "inscp_scp_amt": "符合政策范围金额", "act_pay_dedc": "实际支付起付线",
+    "hifp_pay": "基本医疗保险统筹基金支出", "pool_prop_selfpay": "基本医疗保险统筹基金支付比例", "cvlserv_pay": "公务员医疗补助资金支出",
+    "hifes_pay": "企业补充医疗保险基金支出", "hifmi_pay": "居民大病保险资金支出", "hifob_pay": "职工大额医疗费用补助基金支出",
+    "maf_pay": "医疗救助基金支出", "oth_pay": "其他支出", "fund_pay_sumamt": "基金支付总额", "psn_part_amt": "个人负担总金额",
+    "acct_pay": "个人账户支出", "psn_cash_pay": "个人现金支出", "hosp_part_amt": "医院负担金额", "balc": "个人账户余额",
+    "policy_version": "政策参数包版本", "kind": "违规类型（split_hospitalisation 分解住院、upcoding 高套、low_standard_admission 低标准入院、phantom_stay 虚假住院、bed_hanging 挂床、duplicate_charge 重复收费、sex_restricted / age_restricted 限性别 / 限年龄、over_limit_price 超限价、abusive_institution / abusive_doctor 违规机构 / 医师）",
+    "level": "标签层级（case / item / institution / doctor）", "related_mdtrt_id": "关联就诊ID（分解住院的前次住院）",
+    "detail": "补充说明（如 added_mcc、second_stay、涉及的目录编码）", "injected": "模拟注入（真值）",
+    **{f"fee_{i:02d}": f"医疗收费项目类别 {i:02d} 的金额" for i in range(1, 15)},
 }
 
 
@@ -176,4 +208,4 @@ def connect(backend: Backend = "duckdb", path: Path | None = None, spark_session
     return Warehouse(Path(path), backend, spark_session)
 
 
-__all__ = ["SCHEMAS", "Backend", "Warehouse", "arrow_schema", "connect"]
+__all__ = ["COLUMNS", "SCHEMAS", "Backend", "Warehouse", "arrow_schema", "connect"]

@@ -96,9 +96,6 @@ def _rows() -> list[dict]:
         rows.append({"code": code, "name": name, "kind": kind, "type": item_type,
                      "gend": "", "child": False, "source": "", **extra})
 
-    for pair in duplicate_pairs():
-        add(pair.main_code, pair.main_name, "item", _item_type(pair.main_code, pair.main_name), source="batch7")
-        add(pair.sub_code, pair.sub_name, "item", _item_type(pair.sub_code, pair.sub_name), source="batch7")
     restricted = restricted_entries()
     drugs_by_sex = {g: [r for r in restricted if r.is_drug and r.gend == g] for g in ("1", "2")}
     for group in (drugs_by_sex["1"][:20], drugs_by_sex["2"][:40],
@@ -108,6 +105,10 @@ def _rows() -> list[dict]:
             item_type = ("11" if r.code.startswith("Z") else "09") if r.is_drug else _item_type(r.code, r.name)
             add(r.code, r.name, "drug" if r.is_drug else "item", item_type,
                 gend=r.gend or "", child=r.child_only, source=r.source)
+    # after the restricted entries, so a pair item that is also restricted keeps its restriction
+    for pair in duplicate_pairs():
+        add(pair.main_code, pair.main_name, "item", _item_type(pair.main_code, pair.main_name), source="batch7")
+        add(pair.sub_code, pair.sub_name, "item", _item_type(pair.sub_code, pair.sub_name), source="batch7")
     # Synthetic fillers: codes say so (SX/SC/SY prefixes are not national codes).
     for i in range(400):
         add(f"SX{i:08d}", f"模拟西药{i:04d}", "drug", "09")

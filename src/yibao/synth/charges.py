@@ -30,9 +30,14 @@ class Lines:
     def __len__(self) -> int:
         return len(self.visit)
 
-    def sorted(self) -> Lines:
-        order = np.lexsort((self.time, self.visit))
-        return Lines(self.visit[order], self.item[order], self.price[order], self.count[order], self.time[order])
+    def order(self) -> np.ndarray:
+        """Positions that sort the lines by visit, then time (one stable sort on a packed key)."""
+        if not len(self.visit):
+            return np.zeros(0, dtype=np.int64)
+        offset = self.time - self.time.min()
+        if offset.max() >= 1 << 26:  # more than two years of lines: no packed key
+            return np.lexsort((self.time, self.visit))
+        return np.argsort((self.visit << 26) | offset, kind="stable")
 
 
 def charge(catalog: SynthCatalog, rng: np.random.Generator, visit: np.ndarray, item_type: np.ndarray,
@@ -98,7 +103,7 @@ def inject_item_abuse(catalog: SynthCatalog, rng: np.random.Generator, lines: Li
     for (kind, hit, shift), block in zip(marks, extra):
         out.append((kind, hit, offset + shift + np.arange(len(hit))))
         offset += len(block)
-    order = np.lexsort((merged.time, merged.visit))
+    order = merged.order()
     position = np.empty(len(order), dtype=np.int64)
     position[order] = np.arange(len(order))
     final = Lines(merged.visit[order], merged.item[order], merged.price[order], merged.count[order], merged.time[order])

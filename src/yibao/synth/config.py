@@ -113,8 +113,8 @@ class SynthConfig:
     abuse: AbuseRates = field(default_factory=AbuseRates)
 
     def __post_init__(self) -> None:
-        if self.persons <= 0:
-            raise ValueError("persons must be positive")
+        if self.persons <= 0 or self.chunk_persons <= 0:
+            raise ValueError("persons and chunk_persons must be positive")
         if abs(sum(self.age_band_shares) - 1.0) > 1e-6:
             raise ValueError("age_band_shares must sum to 1")
 

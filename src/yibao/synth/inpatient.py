@@ -21,11 +21,12 @@ from yibao.synth.population import Doctors, Institutions
 
 CASE_KINDS = ("none", "split_hospitalisation", "upcoding", "low_standard_admission", "phantom_stay", "bed_hanging")
 # Cost-category shares per profile (assumption, typical 结算清单 structure). Bed fees are per day, apart.
+_PER_DAY = ("01", "07")  # 床位费, 护理费: charged one line per day of the stay
 _SHARES = {
-    "medical": {"02": 3, "03": 12, "04": 12, "05": 12, "07": 5, "08": 6, "09": 38, "11": 8, "14": 2},
-    "surgical": {"02": 2, "03": 8, "04": 8, "05": 8, "06": 22, "07": 4, "08": 25, "09": 20, "11": 2, "14": 1},
+    "medical": {"02": 3, "03": 12, "04": 12, "05": 12, "08": 6, "09": 38, "11": 8, "14": 2},
+    "surgical": {"02": 2, "03": 8, "04": 8, "05": 8, "06": 22, "08": 25, "09": 20, "11": 2, "14": 1},
     "low": {"02": 5, "03": 45, "04": 40, "09": 10},
-    "phantom": {"02": 30, "07": 70},
+    "phantom": {"02": 1},
 }
 _DSCG_WAY = (np.array(["1", "2", "3", "4", "5", "9"]), np.array([0.90, 0.02, 0.01, 0.04, 0.01, 0.02]))
 
@@ -65,10 +66,15 @@ def _admissions(config: SynthConfig, persons: dict[str, np.ndarray], rng: np.ran
     return rng.poisson(profile * config.admission_rate / expected)
 
 
-def _pick_hospital(inst: Institutions, rng: np.random.Generator, n: int) -> np.ndarray:
+def _pick_hospital(inst: Institutions, rng: np.random.Generator, surgical: np.ndarray) -> np.ndarray:
+    """By beds; operations go to level-2/3 hospitals (grassroots units rarely operate)."""
     beds = np.where(inst.kind == "pharmacy", 0, inst.beds).astype(float)
-    cum = np.cumsum(beds)
-    return np.searchsorted(cum, rng.random(n) * cum[-1], side="right")
+    out = np.empty(len(surgical), dtype=np.int64)
+    u = rng.random(len(surgical))
+    for sel, weight in ((~surgical, beds), (surgical, beds * np.isin(inst.level, ["2", "3"]) * (inst.kind == "hospital"))):
+        cum = np.cumsum(weight)
+        out[sel] = np.searchsorted(cum, u[sel] * cum[-1], side="right")
+    return out
 
 
 def generate_cases(config: SynthConfig, rng: np.random.Generator, persons: dict[str, np.ndarray], mix: CaseMix,
@@ -82,7 +88,7 @@ def generate_cases(config: SynthConfig, rng: np.random.Generator, persons: dict[
     first = np.r_[True, person[1:] != person[:-1]] if n else np.zeros(0, dtype=bool)
     newborn = (age == 0) & first & (rng.random(n) < 0.6)
     path = sample_paths(mix, mix.cell_cum, cell_of(sex, age, newborn), rng)
-    institution = _pick_hospital(inst, rng, n)
+    institution = _pick_hospital(inst, rng, mix.surgical[path])
     doctor = inst.doctor_start[institution] + rng.integers(0, 1 << 30, n) % inst.doctor_count[institution]
     mult = np.where(inst.abusive[institution], config.abuse.institution_multiplier, 1.0)
     mult = mult * np.where(docs.abusive[doctor], config.abuse.doctor_multiplier, 1.0)
@@ -133,6 +139,20 @@ def generate_cases(config: SynthConfig, rng: np.random.Generator, persons: dict[
     los = np.where(newborn, np.minimum(los, 27), los)
     adm = np.where(newborn, nb_adm, dscg - los * day - rng.integers(-3, 8, n) * 3600)
     dscg = np.where(newborn, adm + los * day, dscg)
+    # A baby of the year is never admitted before it is born: move the stay after the birth.
+    infant = (age == 0) & ~newborn
+    year_end = (year_start_day + 365) * day
+    los = np.where(infant, np.maximum(1, np.minimum(los, year_end // day - birth - 2)), los)
+    adm = np.where(infant, np.maximum(adm, (birth + 1) * day + 9 * 3600), adm)
+    dscg = np.where(infant, adm + los * day, dscg)
+    shift = np.where(infant, np.maximum(0, dscg - year_end + 3600), 0)
+    adm, dscg = adm - shift, dscg - shift
+    # Nobody settles a stay begun before enrolling: a late enrollee's stays move after the enrolment
+    # date (those then inside the waiting period are refused at settlement, as they should be).
+    enrolled = persons["begin"][person] * day + 9 * 3600
+    late = adm < enrolled
+    dscg = np.where(late, np.minimum(enrolled + (dscg - adm), year_end - 3600), dscg)
+    adm = np.where(late, np.minimum(enrolled, dscg - day), adm)
     age_days = np.where(age == 0, np.maximum(0, adm // day - birth), -1)
     # The settlement list records a birth weight for every baby admitted within 28 days of birth.
     weighed = newborn | ((age_days >= 0) & (age_days <= 28))
@@ -180,9 +200,17 @@ def case_lines(cases: Cases, mix: CaseMix, catalog: SynthCatalog, rng: np.random
     phantom = cases.kind == CASE_KINDS.index("phantom_stay")
     low = cases.kind == CASE_KINDS.index("low_standard_admission")
     profile = np.where(phantom, "phantom", np.where(low, "low", np.where(mix.surgical[cases.true_path], "surgical", "medical")))
-    bed_item = catalog.pools["01"][rng.integers(0, len(catalog.pools["01"]), n)]
-    parts = [Lines(np.arange(n), bed_item, catalog.price_fen[bed_item], los, cases.adm_sec + 3600)]
-    rest = np.maximum(cases.cost_fen - catalog.price_fen[bed_item] * los, cases.cost_fen // 10)
+    # Bed and nursing fees: one line a day, as a HIS uploads them (per-day rules count lines per day).
+    stay = np.repeat(np.arange(n), los)
+    nth = np.arange(len(stay)) - np.repeat(np.cumsum(los) - los, los)
+    parts, daily_fen = [], np.zeros(n, dtype=np.int64)
+    for offset, item_type in enumerate(_PER_DAY):
+        pool = catalog.pools[item_type]
+        item = pool[rng.integers(0, len(pool), n)]
+        parts.append(Lines(stay, item[stay], catalog.price_fen[item][stay], np.ones(len(stay), dtype=los.dtype),
+                           cases.adm_sec[stay] + nth * day + (offset + 1) * 3600))
+        daily_fen += catalog.price_fen[item] * los
+    rest = np.maximum(cases.cost_fen - daily_fen, cases.cost_fen // 10)
     for name, shares in _SHARES.items():
         rows = np.flatnonzero(profile == name)
         if not len(rows):
@@ -195,7 +223,7 @@ def case_lines(cases: Cases, mix: CaseMix, catalog: SynthCatalog, rng: np.random
         t = np.tile(types, len(rows))
         when = cases.adm_sec[visit] + (rng.random(len(visit)) * los[visit] * day).astype(np.int64)
         parts.append(charge(catalog, rng, visit, t, amount, when))
-    return Lines.concat(parts).sorted()
+    return Lines.concat(parts)  # put in visit order once, with the injected lines
 
 
 __all__ = ["CASE_KINDS", "Cases", "case_lines", "generate_cases"]

@@ -1,19 +1,23 @@
 """Real national rule entries the synthetic catalog is built around (国家两库规则条目).
 
-Reads the bundled NHSA monitoring batches with openpyxl (well under a second, so no cache file):
-batch 1 sex- and age-restricted drugs and service items, batch 7 duplicate-charge pairs. Injected
-abuse then uses real national codes, so the monitoring rules later catch it by the same codes.
+Taken from the project's rule library (``yibao.supervision.rules``, built once from the NHSA
+batches): batch 1 sex- and age-restricted drugs and service items, batch 7 duplicate-charge pairs.
+Injected abuse then uses real national codes, so the monitoring rules later catch it by the same codes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
-import openpyxl
+from yibao.supervision.rules import load_library
 
-_DATA = "yibao.supervision.data.nhsa"
+_SEX_AND_AGE = {
+    "NHSA-B1-DRUG-SEX": "batch1-drug-sex",
+    "NHSA-B1-DRUG-AGE": "batch1-drug-age",
+    "NHSA-B1-ITEM-SEX": "batch1-item-sex",
+    "NHSA-B1-ITEM-AGE": "batch1-item-age",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,44 +43,23 @@ class DuplicatePair:
     window: str
 
 
-def _rows(name: str, sheet: int = 0) -> list[tuple]:
-    with resources.files(_DATA).joinpath(name).open("rb") as fh:
-        wb = openpyxl.load_workbook(fh, read_only=True)
-        rows = [r for r in wb.worksheets[sheet].iter_rows(values_only=True)][1:]
-        wb.close()
-    return [r for r in rows if any(v is not None for v in r)]
-
-
-_SEX = {"男": "1", "女": "2"}
-
-
 @lru_cache(maxsize=1)
 def restricted_entries() -> tuple[Restricted, ...]:
-    """Batch-1 restricted drugs (per national code) and service items."""
-    out: list[Restricted] = []
-    drug_sex = {r[0]: _SEX.get(str(r[3]).strip()) for r in _rows("batch1-drug-sex.xlsx", 0)}
-    for r in _rows("batch1-drug-sex.xlsx", 1):
-        if r[2] and drug_sex.get(r[0]):
-            out.append(Restricted(str(r[2]), str(r[0]), True, drug_sex[r[0]], False, "batch1-drug-sex"))
-    for r in _rows("batch1-drug-age.xlsx", 1):
-        if r[2]:
-            out.append(Restricted(str(r[2]), str(r[0]), True, None, True, "batch1-drug-age"))
-    for r in _rows("batch1-item-sex.xlsx"):
-        if r[2] and _SEX.get(str(r[4]).strip()):
-            out.append(Restricted(str(r[2]), str(r[0]), False, _SEX[str(r[4]).strip()], False, "batch1-item-sex"))
-    for r in _rows("batch1-item-age.xlsx"):
-        if r[1]:
-            out.append(Restricted(str(r[1]), str(r[0]), False, None, True, "batch1-item-age"))
-    return tuple(out)
+    """Batch-1 restricted drugs (per national code) and service items, in library order."""
+    return tuple(
+        Restricted(e.code, e.name, "DRUG" in e.rule_id, e.sex, e.age_object is not None, _SEX_AND_AGE[e.rule_id])
+        for e in load_library().entries
+        if e.rule_id in _SEX_AND_AGE
+    )
 
 
 @lru_cache(maxsize=1)
 def duplicate_pairs() -> tuple[DuplicatePair, ...]:
-    """Batch-7 duplicate-charge pairs."""
+    """Batch-7 duplicate-charge pairs: the entry's code is the secondary item (从项)."""
     return tuple(
-        DuplicatePair(str(r[3]), str(r[2]), str(r[5]), str(r[4]), str(r[1]))
-        for r in _rows("batch7-item-duplicate-charge.xlsx")
-        if r[3] and r[5]
+        DuplicatePair(e.pair_code, e.pair_name or "", e.code, e.name, e.source_text)
+        for e in load_library().entries
+        if e.rule_id == "NHSA-B7-ITEM-DUPLICATE" and e.pair_code
     )
 
 

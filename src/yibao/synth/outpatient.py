@@ -95,6 +95,8 @@ def generate_visits(config: SynthConfig, rng: np.random.Generator, persons: dict
                                np.where(inst.kind[inst_alibi] == "pharmacy", "41", "11")])
     n_regular = len(p_out) + len(p_chr) + len(p_ph)
     day = np.concatenate([_days(rng, n_regular, year_start_day), alibi_day])
+    day = np.maximum(day, persons["birth"][person] + 1)  # babies of the year are seen after birth
+    day = np.maximum(day, persons["begin"][person])  # and nobody settles a visit before enrolling
     begin = day * _DAY + _hours(rng, len(day))
     end = begin + rng.integers(5, 45, len(day)) * 60
     diag = np.where(med_type == "14", persons["chronic_dx"][person], _OUT_DX[rng.integers(0, len(_OUT_DX), len(day))])
@@ -124,7 +126,7 @@ def visit_lines(visits: Visits, inst: Institutions, catalog: SynthCatalog, rng: 
     mean = np.array([_MEAN_FEN[k] for k in keys])[np.searchsorted(keys, item_type)] * np.where(visits.med_type[visit] == "14", 2.5, 1.0)
     amount = mean * np.exp(rng.normal(-0.18, 0.6, len(visit)))
     when = visits.begin[visit] + 600
-    return charge(catalog, rng, visit, item_type, amount, when).sorted()
+    return charge(catalog, rng, visit, item_type, amount, when)  # put in visit order with the injected lines
 
 
 __all__ = ["Visits", "generate_visits", "visit_lines"]

@@ -27,7 +27,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from yibao.errors import ErrorCode, InputError, YibaoError
 
@@ -62,6 +62,16 @@ _REASONS = {
 }
 
 
+def _time_text(value: object) -> object:
+    """Times are text (``yyyy-MM-dd HH:mm:ss``); a number is not read as seconds since 1970."""
+    if not isinstance(value, (str, dt.datetime)):
+        raise ValueError("应为时间文本 yyyy-MM-dd HH:mm:ss")
+    return value
+
+
+Time = Annotated[dt.datetime, BeforeValidator(_time_text)]
+
+
 class Envelope(BaseModel):
     """入参报文."""
 
@@ -76,7 +86,7 @@ class Envelope(BaseModel):
     opter_type: str = Field(max_length=3, description="经办人类别")
     opter: str = Field(min_length=1, max_length=30, description="经办人")
     opter_name: str = Field(max_length=50, description="经办人姓名")
-    inf_time: dt.datetime = Field(description="交易时间 yyyy-MM-dd HH:mm:ss；结算日期取其日期")
+    inf_time: Time = Field(description="交易时间 yyyy-MM-dd HH:mm:ss；结算日期取其日期")
     fixmedins_code: str = Field(min_length=1, max_length=30, description="定点医药机构编号")
     fixmedins_name: str = Field(max_length=200, description="定点医药机构名称")
     sign_no: str = Field(default="", max_length=40, description="签到编号（9001 之外必填）")
@@ -117,7 +127,7 @@ def validation_error(exc: ValidationError, prefix: str = "") -> InputError:
     code = ErrorCode.MISSING_FIELD if err["type"] == "missing" else ErrorCode.INVALID_VALUE
     if err["type"] == "value_error" and "金额" in reason:
         code = ErrorCode.INVALID_AMOUNT
-    return InputError(code, field=field, detail=reason)
+    return InputError(code, field=field, detail=None if reason == code.message else reason)
 
 
 def decode(raw: bytes) -> dict[str, object]:
@@ -186,14 +196,12 @@ def render(
     return json.dumps(answer, ensure_ascii=False, default=_json_default).encode("utf-8")
 
 
-Text = Annotated[str, Field(min_length=1, max_length=50)]
-
 __all__ = [
     "MAX_BODY_BYTES",
     "TIME_FORMAT",
     "Answer",
     "Envelope",
-    "Text",
+    "Time",
     "body_hash",
     "decode",
     "parse_envelope",

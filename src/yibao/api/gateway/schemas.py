@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from yibao.api.gateway.envelope import Time
 from yibao.errors import YibaoError
 from yibao.money import price, yuan
 
@@ -81,7 +82,7 @@ class Diagnosis(_In):
 class RegisterData(_In):
     psn_no: Code
     insutype: Insutype
-    begntime: dt.datetime
+    begntime: Time
     mdtrt_cert_type: str = Field(max_length=3)
     mdtrt_cert_no: str = Field(max_length=50)
     ipt_otp_no: Code
@@ -115,7 +116,7 @@ class MdtrtInfo(_In):
     mdtrt_id: Code
     psn_no: Code
     med_type: Code
-    begntime: dt.datetime | None = None
+    begntime: Time | None = None
     dise_codg: Code | None = None
     dise_name: Name | None = None
 
@@ -131,7 +132,7 @@ class AdmitData(_In):
     psn_no: Code
     insutype: Insutype
     med_type: Code = "21"
-    begntime: dt.datetime
+    begntime: Time
     mdtrt_cert_type: str = Field(max_length=3)
     mdtrt_cert_no: str = Field(max_length=50)
     ipt_no: Code
@@ -151,7 +152,7 @@ class AdmitInput(_In):
 class DischargeData(_In):
     mdtrt_id: Code
     psn_no: Code
-    endtime: dt.datetime
+    endtime: Time
     dscg_way: Code | None = None
 
 
@@ -171,7 +172,7 @@ class FeeLineIn(_In):
     pric: Price
     cnt: Price
     det_item_fee_sumamt: Money
-    fee_ocur_time: dt.datetime
+    fee_ocur_time: Time
     bilg_dr_codg: Code | None = None
     bilg_dept_codg: Code | None = None
 
@@ -257,8 +258,8 @@ class ListHeader(_In):
     nwb_age: Annotated[int, Field(ge=0, le=365)] | None = None
     nwb_bir_wt: Annotated[int, Field(ge=0, le=10000)] | None = None
     nwb_adm_wt: Annotated[int, Field(ge=0, le=20000)] | None = None
-    adm_time: dt.datetime
-    dscg_time: dt.datetime
+    adm_time: Time
+    dscg_time: Time
     act_ipt_days: Annotated[int, Field(ge=0, le=3660)]
     adm_caty: Code | None = None
     dscg_caty: Code | None = None
@@ -281,7 +282,7 @@ class ReviewLine(_In):
     pric: Price
     cnt: Price
     det_item_fee_sumamt: Money
-    fee_ocur_time: dt.datetime
+    fee_ocur_time: Time
 
 
 class ReviewData(_In):

@@ -11,9 +11,10 @@ from fastapi import APIRouter
 
 from yibao.api import auth
 from yibao.api.rest import catalogs, institutions, persons, policies, settlements
+from yibao.api.rest.common import ERROR_RESPONSES
 from yibao.api.rest.errors import install
 
-router = APIRouter()
+router = APIRouter(responses=ERROR_RESPONSES)
 router.include_router(auth.router)
 for _module in (institutions, persons, catalogs, policies, settlements):
     router.include_router(_module.router, prefix="/api")

@@ -145,6 +145,7 @@ def install(app: FastAPI, prefix: str = "/api") -> None:
     """Register the REST error handlers for paths under ``prefix``; other paths keep earlier handlers."""
     earlier_validation = cast(Handler | None, app.exception_handlers.get(RequestValidationError))
     earlier_yibao = cast(Handler | None, app.exception_handlers.get(YibaoError))
+    earlier_http = cast(Handler | None, app.exception_handlers.get(HTTPException))
 
     def _ours(request: Request) -> bool:
         return request.url.path == prefix or request.url.path.startswith(prefix.rstrip("/") + "/")
@@ -165,18 +166,22 @@ def install(app: FastAPI, prefix: str = "/api") -> None:
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        if _ours(request) and exc.status_code in _HTTP_CODES:
-            code, message = _HTTP_CODES[exc.status_code]
-            return JSONResponse({"code": code, "field": None, "message": message}, status_code=exc.status_code)
+        if _ours(request) and exc.status_code >= 400:
+            code, message = _HTTP_CODES.get(exc.status_code, (ErrorCode.INVALID_VALUE.value, "请求无效"))
+            headers = getattr(exc, "headers", None)
+            body = {"code": code, "field": None, "message": message}
+            return JSONResponse(body, status_code=exc.status_code, headers=headers)
+        if earlier_http is not None and earlier_http is not http_exception_handler:
+            return await earlier_http(request, exc)
         return await http_exception_handler(request, exc)
 
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(YibaoError, on_yibao)
-    if HTTPException not in app.exception_handlers or app.exception_handlers[HTTPException] is http_exception_handler:
-        app.add_exception_handler(HTTPException, on_http)
+    app.add_exception_handler(HTTPException, on_http)
 
 
 _HTTP_CODES = {
+    400: (ErrorCode.MALFORMED_MESSAGE.value, "报文格式错误，无法解析请求体"),
     404: (ErrorCode.NOT_FOUND.value, "接口不存在"),
     405: (ErrorCode.INVALID_VALUE.value, "不支持此请求方法"),
 }

@@ -11,10 +11,10 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from yibao.api.auth import BureauReader, RegistryWriter, UowDep
-from yibao.api.rest.common import CODE, AdmdvsField, Input, Limit, ListOf, Offset, Output
+from yibao.api.rest.common import CODE, AdmdvsField, Input, Limit, ListOf, MoneyOut, Offset, Output
 from yibao.enrollment import service
 
 router = APIRouter(tags=["参保人员"])
@@ -43,13 +43,14 @@ class CertnoInput(Input):
     psn_cert_type: Literal["01", "02", "03", "04", "05", "06", "07", "08", "99"] = "01"
     certno: str = Field(min_length=1, max_length=30, pattern=r"^[0-9A-Za-z]+$", description="证件号码（只在请求体中传送）")
 
-    @model_validator(mode="after")
-    def _resident_id(self) -> CertnoInput:
-        if self.psn_cert_type == "01":
-            problem = resident_id_problem(self.certno)
+    @field_validator("certno")
+    @classmethod
+    def _resident_id(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("psn_cert_type", "01") == "01":
+            problem = resident_id_problem(value)
             if problem is not None:
                 raise ValueError(problem)
-        return self
+        return value
 
 
 class PersonCreate(CertnoInput):
@@ -111,8 +112,8 @@ class CoveragePublic(Output):
     begndate: dt.date
     enddate: dt.date | None
     psn_insu_date: dt.date
-    psn_clct_amt: Decimal
-    subs_clct_amt: Decimal
+    psn_clct_amt: MoneyOut
+    subs_clct_amt: MoneyOut
     subs_flag: bool
     subs_src: str | None
     wait_enddate: dt.date | None
@@ -120,12 +121,12 @@ class CoveragePublic(Output):
 
 
 class ContributionPublic(Output):
-    individual: Decimal
-    individual_due: Decimal
-    assistance_subsidy: Decimal
-    fiscal_subsidy: Decimal
-    central_subsidy: Decimal
-    local_subsidy: Decimal
+    individual: MoneyOut
+    individual_due: MoneyOut
+    assistance_subsidy: MoneyOut
+    fiscal_subsidy: MoneyOut
+    central_subsidy: MoneyOut
+    local_subsidy: MoneyOut
 
 
 class EnrolmentPublic(Output):

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
 from yibao.api.auth import BureauReader, PolicyWriter, UowDep
-from yibao.api.rest.common import Input, ListOf, Output
+from yibao.api.rest.common import LocalTime, Input, ListOf, Output
 from yibao.policy import service
 from yibao.policy.diff import flatten
 from yibao.policy.loader import bundled_packs
@@ -50,10 +50,10 @@ class PackVersionPublic(Output):
     year: int
     valid_from: dt.date
     valid_to: dt.date
-    source: str = Field(description="stored 上传 · bundled 内置")
+    source: str = Field(default="stored", description="stored 上传 · bundled 内置")
     sha256: str | None = None
     uploaded_by: str | None = None
-    uploaded_at: dt.datetime | None = None
+    uploaded_at: LocalTime | None = None
     effective_from: dt.date | None = Field(default=None, description="启用日期；空为未启用")
     activated_by: str | None = None
 
@@ -102,7 +102,7 @@ def _bundled(pack: PolicyPack) -> PackVersionPublic:
 
 
 def _stored(row: object) -> PackVersionPublic:
-    return PackVersionPublic.model_validate(row).model_copy(update={"source": "stored"})
+    return PackVersionPublic.model_validate(row)
 
 
 @router.post("/policy-packs/validate", summary="校验政策参数包（不保存）")

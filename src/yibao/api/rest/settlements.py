@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 
 from yibao.api.auth import Principal, TenantReader, UowDep
-from yibao.api.rest.common import CODE, Limit, ListOf, Offset, Output
+from yibao.api.rest.common import LocalTime, CODE, Limit, ListOf, MoneyOut, Offset, Output
 from yibao.bureau import statements as service
 from yibao.errors import ErrorCode, NotFoundError
 
@@ -26,9 +26,9 @@ CodeQuery = Annotated[str | None, Query(pattern=CODE, description="定点医药�
 class SettlementDetailPublic(Output):
     fund_pay_type: str
     fund_pay_type_name: str | None
-    inscp_scp_amt: Decimal
-    crt_payb_lmt_amt: Decimal | None
-    fund_payamt: Decimal
+    inscp_scp_amt: MoneyOut
+    crt_payb_lmt_amt: MoneyOut | None
+    fund_payamt: MoneyOut
     setl_proc_info: str | None
 
 
@@ -40,26 +40,26 @@ class SettlementPublic(Output):
     insutype: str
     med_type: str
     psn_type: str | None
-    setl_time: dt.datetime
-    medfee_sumamt: Decimal
-    fulamt_ownpay_amt: Decimal
-    overlmt_selfpay: Decimal
-    preselfpay_amt: Decimal
-    inscp_scp_amt: Decimal
-    act_pay_dedc: Decimal
-    hifp_pay: Decimal
+    setl_time: LocalTime
+    medfee_sumamt: MoneyOut
+    fulamt_ownpay_amt: MoneyOut
+    overlmt_selfpay: MoneyOut
+    preselfpay_amt: MoneyOut
+    inscp_scp_amt: MoneyOut
+    act_pay_dedc: MoneyOut
+    hifp_pay: MoneyOut
     pool_prop_selfpay: Decimal | None
-    cvlserv_pay: Decimal
-    hifes_pay: Decimal
-    hifmi_pay: Decimal
-    hifob_pay: Decimal
-    maf_pay: Decimal
-    oth_pay: Decimal
-    fund_pay_sumamt: Decimal
-    psn_part_amt: Decimal
-    acct_pay: Decimal
-    psn_cash_pay: Decimal
-    hosp_part_amt: Decimal
+    cvlserv_pay: MoneyOut
+    hifes_pay: MoneyOut
+    hifmi_pay: MoneyOut
+    hifob_pay: MoneyOut
+    maf_pay: MoneyOut
+    oth_pay: MoneyOut
+    fund_pay_sumamt: MoneyOut
+    psn_part_amt: MoneyOut
+    acct_pay: MoneyOut
+    psn_cash_pay: MoneyOut
+    hosp_part_amt: MoneyOut
     setl_stas: str
     init_setl_id: str | None
     policy_pack_id: str
@@ -84,11 +84,11 @@ class ListProcedurePublic(Output):
 
 class ListItemPublic(Output):
     med_chrgitm_type: str
-    amt: Decimal
-    claa_sumfee: Decimal
-    clab_amt: Decimal
-    fulamt_ownpay_amt: Decimal
-    oth_amt: Decimal
+    amt: MoneyOut
+    claa_sumfee: MoneyOut
+    clab_amt: MoneyOut
+    fulamt_ownpay_amt: MoneyOut
+    oth_amt: MoneyOut
 
 
 class SettlementListPublic(Output):
@@ -97,11 +97,11 @@ class SettlementListPublic(Output):
     psn_no: str
     fixmedins_code: str
     insutype: str
-    adm_time: dt.datetime
-    dscg_time: dt.datetime
+    adm_time: LocalTime
+    dscg_time: LocalTime
     act_ipt_days: int
     dscg_way: str
-    medfee_sumamt: Decimal
+    medfee_sumamt: MoneyOut
     diagnoses: list[ListDiagnosisPublic]
     procedures: list[ListProcedurePublic]
     items: list[ListItemPublic]
@@ -112,16 +112,16 @@ class StatementPublic(Output):
     fixmedins_name: str
     month: str
     setl_cnt: int
-    medfee_sumamt: Decimal
-    fund_pay_sumamt: Decimal
-    psn_part_amt: Decimal
-    hifp_pay: Decimal
-    hifmi_pay: Decimal
-    hifob_pay: Decimal
-    maf_pay: Decimal
-    acct_pay: Decimal
-    psn_cash_pay: Decimal
-    fund_pay: dict[str, Decimal]
+    medfee_sumamt: MoneyOut
+    fund_pay_sumamt: MoneyOut
+    psn_part_amt: MoneyOut
+    hifp_pay: MoneyOut
+    hifmi_pay: MoneyOut
+    hifob_pay: MoneyOut
+    maf_pay: MoneyOut
+    acct_pay: MoneyOut
+    psn_cash_pay: MoneyOut
+    fund_pay: dict[str, MoneyOut]
 
 
 def _visible(principal: Principal, fixmedins_code: str, field: str, key: str) -> None:

@@ -36,6 +36,11 @@ def _shared(t: ir.Table) -> ir.Table:
     return t.limit(None)
 
 
+def _given(col: ir.StringValue) -> ir.BooleanValue:
+    """A scheme-table attribute is present (the tables write ``""`` for none; unmatched is null)."""
+    return (col.notnull() & (col != "")).fill_null(False)
+
+
 def _number(col: ir.Column) -> ir.FloatingColumn:
     """A numeric column as float64, text parsed leniently, NaN as null (as the single face)."""
     value = col.try_cast("float64") if col.type().is_string() else col.cast("float64")
@@ -120,67 +125,10 @@ def group_table(cases: ir.Table, scheme: Scheme | None = None) -> ir.Table:
     scheme = scheme or default_scheme()
     st: SchemeTables = scheme_tables(scheme)
     m = {name: ibis.memtable(table) for name, table in st.tables.items()}
-    dx_tr, px_tr = m["dx_tr"], m["px_tr"]
-
-    c = cases.select(
-        _cid=cases.case_id,
-        _g=_number(cases.gend),
-        _age=_number(cases.age),
-        _ad=_number(cases.age_days),
-        _w0=_number(cases.nwb_bir_wt),
-        _pdx_raw=_head_tail(cases.diag_codes)[0],
-        _dxs=_head_tail(cases.diag_codes)[1],
-        _mproc_raw=_head_tail(cases.oprn_codes)[0],
-        _pxs=_clean(cases.oprn_codes),
-    )
-    pdx = dx_tr.select(_pdx_raw=dx_tr.from_code, _pdx=dx_tr.to_code, _pdx_excl=dx_tr.p_excl, _pdx_region=dx_tr.region)
-    mproc = px_tr.select(_mproc_raw=px_tr.from_code, _mproc=px_tr.to_code)
-    c = c.left_join(pdx, "_pdx_raw").drop("_pdx_raw_right")
-    c = _shared(c.left_join(mproc, "_mproc_raw").drop("_mproc_raw_right"))
-
-    # principal diagnosis from the case row, secondaries unnested (a plain UNNEST: no ordinality needed)
-    sec = c.select("_cid", "_pdx_excl", _code=_unnest_codes(c._dxs))
-    sec = sec.filter(sec._code != "")
-    sec = sec.left_join(dx_tr, sec._code == dx_tr.from_code)
-    not_excluded = lambda col: col.notnull() & ~(sec._pdx_excl.notnull() & (col == sec._pdx_excl))  # noqa: E731
-    sec = sec.select(
-        "_cid", "to_code", "region", _mcc=not_excluded(sec.mcc_excl), _cc=not_excluded(sec.cc_excl)
-    )
-    pri = c.filter(c._pdx_raw != "").select(
-        "_cid", to_code=c._pdx, region=c._pdx_region, _mcc=ibis.literal(False), _cc=ibis.literal(False)
-    )
-    dxl = _shared(ibis.union(pri, sec, distinct=False))
-    dx_agg = dxl.group_by("_cid").aggregate(
-        _ndx=ibis._.count(),
-        _bad_dx=dxl.to_code.isnull().any(),
-        _has_mcc=dxl._mcc.any(),
-        _has_cc=dxl._cc.any(),
-    )
-    trauma = dxl.filter(dxl.region.notnull()).select("_cid", "region").distinct()
-    regions = trauma.group_by("_cid").aggregate(_regions=ibis._.count())
-    pxl = c.select("_cid", _code=_unnest_codes(c._pxs))
-    pxl = pxl.filter(pxl._code != "")
-    pxl = _shared(pxl.left_join(px_tr, pxl._code == px_tr.from_code))
-    px_agg = pxl.group_by("_cid").aggregate(
-        _nproc=ibis._.count(), _bad_px=pxl.to_code.isnull().any(), _has_or=pxl.is_or.fill_null(False).any()
-    )
-
-    b = c.drop("_dxs", "_pxs").left_join(dx_agg, "_cid").drop("_cid_right")
-    b = b.left_join(px_agg, "_cid").drop("_cid_right")
-    b = b.left_join(regions, "_cid").drop("_cid_right")
-    b = b.mutate(
-        _sex=ibis.cases((b._g == 1, 1), (b._g == 2, 2), else_=ibis.null("int64")),
-        _w=ibis.ifelse(b._w0 > 0, b._w0, ibis.null("float64")),
-        _regions=b._regions.fill_null(0),
-        _has_or=b._has_or.fill_null(False),
-        _has_mcc=b._has_mcc.fill_null(False),
-        _has_cc=b._has_cc.fill_null(False),
-        _bad_dx=b._bad_dx.fill_null(False),
-        _bad_px=(b._bad_px.fill_null(False) | ((b._mproc_raw == "") & (b._nproc.fill_null(0) > 0))).fill_null(False),
-    )
-    b = _shared(b.mutate(_mask=_mask(st.scalars, b)))
+    c = _prepare(cases, m)
+    dxl, pxl = _long_codes(c, m)
+    b = _facts(c, dxl, pxl, st)
     masks = b.select("_cid", "_mask")
-
     # membership atoms that hold, one row per (case, atom)
     ids = [
         b.select("_cid", code=b._pdx).join(m["pdx_atoms"], "code").select("_cid", "atom"),
@@ -191,11 +139,11 @@ def group_table(cases: ir.Table, scheme: Scheme | None = None) -> ir.Table:
     atoms = _shared(ibis.union(*ids, distinct=False))
 
     gate_ok = _satisfied(atoms, m, "g", masks, ["mdc"])
-    if m_rows(st, "gconj0"):
+    if st.tables["gconj0"].num_rows:
         gate_ok = ibis.union(gate_ok, _scalar_only(masks.select("_cid"), m["gconj0"], masks, ["mdc"]), distinct=False)
     gate_ok = _shared(gate_ok.distinct())
     rule_ok = _satisfied(atoms, m, "r", masks, ["ord", "mdc"])
-    if m_rows(st, "rconj0"):
+    if st.tables["rconj0"].num_rows:
         rule_ok = ibis.union(rule_ok, _scalar_only(gate_ok, m["rconj0"], masks, ["ord", "mdc"]), distinct=False)
     taken = rule_ok.join(gate_ok, ["_cid", "mdc"]).group_by("_cid").aggregate(ord=ibis._.ord.min())
     steps = m["steps"]
@@ -209,8 +157,79 @@ def group_table(cases: ir.Table, scheme: Scheme | None = None) -> ir.Table:
     return _finish(cases, r, scheme)
 
 
-def m_rows(st: SchemeTables, name: str) -> int:
-    return st.tables[name].num_rows
+def _prepare(cases: ir.Table, m: dict[str, ir.Table]) -> ir.Table:
+    """One row per case: numbers parsed, principal / main code split off and translated."""
+    dx_tr, px_tr = m["dx_tr"], m["px_tr"]
+    pdx_raw, dxs = _head_tail(cases.diag_codes)
+    c = cases.select(
+        _cid=cases.case_id,
+        _g=_number(cases.gend),
+        _age=_number(cases.age),
+        _ad=_number(cases.age_days),
+        _w0=_number(cases.nwb_bir_wt),
+        _pdx_raw=pdx_raw,
+        _dxs=dxs,
+        _mproc_raw=_head_tail(cases.oprn_codes)[0],
+        _pxs=_clean(cases.oprn_codes),
+    )
+    pdx = dx_tr.select(_pdx_raw=dx_tr.from_code, _pdx=dx_tr.to_code, _pdx_excl=dx_tr.p_excl, _pdx_region=dx_tr.region)
+    mproc = px_tr.select(_mproc_raw=px_tr.from_code, _mproc=px_tr.to_code)
+    c = c.left_join(pdx, "_pdx_raw").drop("_pdx_raw_right")
+    return _shared(c.left_join(mproc, "_mproc_raw").drop("_mproc_raw_right"))
+
+
+def _long_codes(c: ir.Table, m: dict[str, ir.Table]) -> tuple[ir.Table, ir.Table]:
+    """Diagnoses (principal from the case row, secondaries unnested) and procedures, translated.
+
+    A secondary diagnosis counts as MCC / CC unless its exclusion table is the principal's.
+    """
+    dx_tr, px_tr = m["dx_tr"], m["px_tr"]
+    sec = c.select("_cid", "_pdx_excl", _code=_unnest_codes(c._dxs))
+    sec = sec.filter(sec._code != "")
+    sec = sec.left_join(dx_tr, sec._code == dx_tr.from_code)
+
+    def counts(col: ir.StringColumn) -> ir.BooleanColumn:
+        return _given(col) & ~(_given(sec._pdx_excl) & (col == sec._pdx_excl)).fill_null(False)
+
+    sec = sec.select("_cid", "to_code", "region", _mcc=counts(sec.mcc_excl), _cc=counts(sec.cc_excl))
+    pri = c.filter(c._pdx_raw != "").select(
+        "_cid", to_code=c._pdx, region=c._pdx_region, _mcc=ibis.literal(False), _cc=ibis.literal(False)
+    )
+    dxl = _shared(ibis.union(pri, sec, distinct=False))
+    pxl = c.select("_cid", _code=_unnest_codes(c._pxs))
+    pxl = pxl.filter(pxl._code != "")
+    pxl = _shared(pxl.left_join(px_tr, pxl._code == px_tr.from_code))
+    return dxl, pxl
+
+
+def _facts(c: ir.Table, dxl: ir.Table, pxl: ir.Table, st: SchemeTables) -> ir.Table:
+    """Per case: validity inputs, untranslatable codes, MCC / CC, regions, OR flag, scalar mask."""
+    dx_agg = dxl.group_by("_cid").aggregate(
+        _ndx=ibis._.count(),
+        _bad_dx=dxl.to_code.isnull().any(),
+        _has_mcc=dxl._mcc.any(),
+        _has_cc=dxl._cc.any(),
+    )
+    trauma = dxl.filter(_given(dxl.region)).select("_cid", "region").distinct()
+    regions = trauma.group_by("_cid").aggregate(_regions=ibis._.count())
+    px_agg = pxl.group_by("_cid").aggregate(
+        _nproc=ibis._.count(), _bad_px=pxl.to_code.isnull().any(), _has_or=pxl.is_or.fill_null(False).any()
+    )
+    b = c.select(*(col for col in c.columns if col not in ("_dxs", "_pxs")))  # select: drop() orders by hash
+    b = b.left_join(dx_agg, "_cid").drop("_cid_right")
+    b = b.left_join(px_agg, "_cid").drop("_cid_right")
+    b = b.left_join(regions, "_cid").drop("_cid_right")
+    b = b.mutate(
+        _sex=ibis.cases((b._g == 1, 1), (b._g == 2, 2), else_=ibis.null("int64")),
+        _w=ibis.ifelse(b._w0 > 0, b._w0, ibis.null("float64")),
+        _regions=b._regions.fill_null(0),
+        _has_or=b._has_or.fill_null(False),
+        _has_mcc=b._has_mcc.fill_null(False),
+        _has_cc=b._has_cc.fill_null(False),
+        _bad_dx=b._bad_dx.fill_null(False),
+        _bad_px=(b._bad_px.fill_null(False) | ((b._mproc_raw == "") & (b._nproc.fill_null(0) > 0))).fill_null(False),
+    )
+    return _shared(b.mutate(_mask=_mask(st.scalars, b)))
 
 
 def _finish(cases: ir.Table, r: ir.Table, scheme: Scheme) -> ir.Table:

@@ -6,7 +6,7 @@ compiled once per scheme into closures, so a case costs a few dozen set look-ups
 
 Examples
 --------
->>> r = group_case(Case(gend=1, age=60, diag_codes=("I21.000",), oprn_codes=("36.0700",)))
+>>> r = group_case(Case(gend=1, age=60, diag_codes=("I21.001",), oprn_codes=("36.0700",)))
 >>> r.drg, r.status.value
 ('FM19', 'grouped')
 """

@@ -2,7 +2,8 @@
 
 * ``dx_tr(from_code, to_code, p_excl, mcc_excl, cc_excl, region)``: every submitted diagnosis
   the grouper accepts, its grouper code, and that code's exclusion table as principal, its
-  MCC / CC exclusion table as a secondary diagnosis, and its MDCZ trauma region.
+  MCC / CC exclusion table as a secondary diagnosis, and its MDCZ trauma region (``""`` when
+  none: nulls in in-memory tables do not survive the trip to Spark).
 * ``px_tr(from_code, to_code, is_or)``: the same for procedures, with the OR-procedure flag.
 * ``{pdx,anydx,mproc,anyproc}_atoms(code, atom)``: membership terms (``principal_dx in BR1.dx`` …)
   as atom ids, one row per code in the list.
@@ -51,10 +52,10 @@ def scheme_tables(scheme: Scheme) -> SchemeTables:
             {
                 "from_code": dx_src,
                 "to_code": [dx[c] for c in dx_src],
-                "p_excl": [scheme.principal_table.get(dx[c]) for c in dx_src],
-                "mcc_excl": [scheme.mcc.get(dx[c]) for c in dx_src],
-                "cc_excl": [scheme.cc.get(dx[c]) for c in dx_src],
-                "region": [scheme.trauma_region.get(dx[c]) for c in dx_src],
+                "p_excl": [scheme.principal_table.get(dx[c], "") for c in dx_src],
+                "mcc_excl": [scheme.mcc.get(dx[c], "") for c in dx_src],
+                "cc_excl": [scheme.cc.get(dx[c], "") for c in dx_src],
+                "region": [scheme.trauma_region.get(dx[c], "") for c in dx_src],
             }
         ),
         "px_tr": pa.table(
@@ -68,7 +69,7 @@ def scheme_tables(scheme: Scheme) -> SchemeTables:
         out = []
         for conj in node_dnf:
             ids, mask = [], 0
-            for term in conj:
+            for term in sorted(conj, key=repr):  # stable ids and SQL whatever the hash seed
                 if isinstance(term, Member):
                     ids.append(atoms.setdefault(term, len(atoms)))
                 else:

@@ -21,10 +21,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yibao.catalog.model import CatalogEntry, ChargeLevel, ListType
 from yibao.store.models.base import Base, now
+from yibao.store.models.ledger import Settlement
+from yibao.store.models.visits import Visit
 from yibao.store.types import Ratio, UnitPrice
 
 NATIONAL_ADMDVS = "000000"
@@ -133,6 +135,8 @@ class VisitExtra(Base):
     dr_name: Mapped[str | None] = mapped_column(String(50))  # 医生姓名
     caty: Mapped[str | None] = mapped_column(String(30))  # 科别
 
+    visit: Mapped[Visit] = relationship()  # so a new visit is inserted before its extra row
+
 
 class SettlementDelta(Base):
     """结算累计增量: the engine's ``deltas`` of one settlement, for its reversal."""
@@ -141,6 +145,8 @@ class SettlementDelta(Base):
 
     setl_id: Mapped[str] = mapped_column(ForeignKey("setl.setl_id", ondelete="CASCADE"), primary_key=True)
     counters: Mapped[dict[str, str | int]] = mapped_column(JSON)
+
+    settlement: Mapped[Settlement] = relationship()  # so the settlement is inserted first
 
 
 __all__ = [

@@ -11,8 +11,10 @@ and the ``audit_log`` row → commit → answer.
   business effect) rolls back, and it answers the first's stored answer.
 - Any failure answers ``infcode -1`` with a Chinese ``err_msg`` naming the field; nothing of the
   business is written (the transaction rolls back), and only an ``audit_log`` row is added.
-- HTTP status is 200 for every envelope answer, as HIS clients of the national platform expect;
-  the outcome is ``infcode``.
+- HTTP status is 200 for every answer to a well-formed envelope, as HIS clients of the national
+  platform expect — the outcome is ``infcode``. A body that is not a valid envelope at all (not JSON,
+  a field of the envelope missing or malformed) is answered 400, an oversized one 413; the body is
+  still the envelope answer with ``infcode -1``.
 - Logs carry infno, msgid, institution, infcode and error code — never the body (personal data).
 """
 
@@ -86,14 +88,22 @@ def _audit(env: Envelope | None, authenticated: bool, infcode: int, err: YibaoEr
     )
 
 
-def process(gateway: Gateway, raw: bytes, headers: dict[str, str]) -> bytes:
-    """Answer one message (runs in a worker thread: it blocks on the database)."""
+def process(gateway: Gateway, raw: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    """HTTP status and answer of one message (runs in a worker thread: it blocks on the database)."""
     received = now()
-    env: Envelope | None = None
-    authenticated = False
     try:
         obj = decode(raw)
         env = parse_envelope(obj)
+    except YibaoError as err:
+        _record_failure(gateway, None, False, err, -1)
+        log.info("gateway malformed envelope code=%s", err.code.value)
+        return (413 if err.code is ErrorCode.BODY_TOO_LARGE else 400), render(None, received, error=err)
+    return 200, _answer(gateway, obj, env, headers, received)
+
+
+def _answer(gateway: Gateway, obj: dict[str, object], env: Envelope, headers: dict[str, str], received: dt.datetime) -> bytes:
+    authenticated = False
+    try:
         code = gateway.credentials.institution(headers.get(INSTITUTION_HEADER.lower()), headers.get(SECRET_HEADER.lower()))
         if env.fixmedins_code != code:
             raise PermissionDenied(ErrorCode.FORBIDDEN, field="fixmedins_code", detail="与机构凭证不符")
@@ -102,10 +112,6 @@ def process(gateway: Gateway, raw: bytes, headers: dict[str, str]) -> bytes:
         if env.infno != "9001":
             gateway.credentials.check_sign(code, env.sign_no)
         digest = body_hash(obj)
-        with gateway.factory() as session:
-            stored = _replay(session, env.msgid, digest, code)
-        if stored is not None:
-            raise _Seen(stored)
         try:
             data = model.model_validate(env.input)
         except ValidationError as exc:
@@ -114,11 +120,19 @@ def process(gateway: Gateway, raw: bytes, headers: dict[str, str]) -> bytes:
         return _transact(gateway, env, caller, handler, data, digest, received)
     except _Seen as seen:
         _record_failure(gateway, env, True, None, 0)
-        log.info("gateway replay infno=%s msgid=%s", env.infno if env else "-", env.msgid if env else "-")
+        log.info("gateway replay infno=%s msgid=%s", env.infno, env.msgid)
         return seen.response
     except YibaoError as err:
         _record_failure(gateway, env, authenticated, err, -1)
-        log.info("gateway refused infno=%s msgid=%s code=%s", env.infno if env else "-", env.msgid if env else "-", err.code.value)
+        log.info("gateway refused infno=%s msgid=%s code=%s", env.infno, env.msgid, err.code.value)
+        return render(None, received, error=err)
+    except Exception:  # a bug or an outage must still answer in the envelope, without the body in the log
+        log.exception("gateway internal error infno=%s msgid=%s", env.infno, env.msgid)
+        err = YibaoError(ErrorCode.INTERNAL_ERROR)
+        try:
+            _record_failure(gateway, env, authenticated, err, -1)
+        except Exception:
+            log.exception("gateway could not write the audit row")
         return render(None, received, error=err)
 
 
@@ -129,6 +143,9 @@ def _transact(
     ctx_after: list[Callable[[], None]] = []
     try:
         with SqlUnitOfWork(gateway.factory, protector=gateway.protector) as uow:
+            stored = _replay(uow.session, env.msgid, digest, caller.fixmedins_code)
+            if stored is not None:
+                raise _Seen(stored)
             ctx = Context(uow, caller, gateway.credentials, gateway.warehouse_dir, ctx_after)
             output = handler(ctx, data)
             response = render(output, received)
@@ -145,6 +162,7 @@ def _transact(
         with gateway.factory() as session:
             stored = _replay(session, env.msgid, digest, caller.fixmedins_code)
         if stored is None:
+            log.warning("gateway integrity error infno=%s msgid=%s: %s", env.infno, env.msgid, type(exc.orig).__name__)
             raise ConflictError(ErrorCode.ALREADY_EXISTS, field="msgid", detail="并发冲突，请重试") from exc
         raise _Seen(stored) from exc
     for action in ctx_after:
@@ -177,7 +195,11 @@ _OPENAPI_BODY = {
     summary="国家医保接口报文（infno 见 input）",
     response_model=Answer,
     openapi_extra=_OPENAPI_BODY,
-    responses={200: {"description": "报文应答：infcode 0 成功，-1 失败（err_msg 说明字段与原因）"}},
+    responses={
+        200: {"description": "报文应答：infcode 0 成功，-1 失败（err_msg 说明字段与原因）"},
+        400: {"model": Answer, "description": "不是合法的报文（JSON 或报文字段错误），infcode -1"},
+        413: {"model": Answer, "description": "报文过大，infcode -1"},
+    },
 )
 async def fsi_api(request: Request) -> Response:
     """Every transaction through one envelope; see the module docstring."""
@@ -186,7 +208,7 @@ async def fsi_api(request: Request) -> Response:
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         err = InputError(ErrorCode.BODY_TOO_LARGE, field="(报文)", detail=f"超过 {MAX_BODY_BYTES // 1024 // 1024} MB")
         await run_in_threadpool(_record_failure, gateway, None, False, err, -1)
-        return Response(render(None, now(), error=err), media_type=_JSON)
+        return Response(render(None, now(), error=err), status_code=413, media_type=_JSON)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
@@ -194,11 +216,11 @@ async def fsi_api(request: Request) -> Response:
         if size > MAX_BODY_BYTES:
             err = InputError(ErrorCode.BODY_TOO_LARGE, field="(报文)", detail=f"超过 {MAX_BODY_BYTES // 1024 // 1024} MB")
             await run_in_threadpool(_record_failure, gateway, None, False, err, -1)
-            return Response(render(None, now(), error=err), media_type=_JSON)
+            return Response(render(None, now(), error=err), status_code=413, media_type=_JSON)
         chunks.append(chunk)
     headers = {key.lower(): value for key, value in request.headers.items()}
-    body = await run_in_threadpool(process, gateway, b"".join(chunks), headers)
-    return Response(body, media_type=_JSON)
+    status, body = await run_in_threadpool(process, gateway, b"".join(chunks), headers)
+    return Response(body, status_code=status, media_type=_JSON)
 
 
 __all__ = ["PATH", "Gateway", "process", "router"]

@@ -1,0 +1,158 @@
+"""Settlement service under HTTP load: settlements per second and p50/p99 latency, SQLite and PostgreSQL.
+
+The server is ``uvicorn yibao.api.app:create_app`` in its own processes (``--workers``); this script
+is the client, on loopback, with ``CONCURRENCY`` requests in flight (asyncio + httpx). First it
+prepares visits through the envelope (2201 + 2204 outpatient; 2401 + 2301 + 2402 inpatient, about
+one in four), then it times the settlements alone (2207 / 2304, mixed in one stream).
+
+    .venv/bin/python benchmarks/service.py [SETTLEMENTS] [--workers N] [--concurrency C] [--only sqlite|postgresql]
+
+Durability is not traded for speed: PostgreSQL keeps ``synchronous_commit = on``, SQLite its WAL
+with the store's settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "api" / "gateway"))
+from gateway_world import SECRETS, His, Server, certno, database, psn_no, seed  # noqa: E402
+
+PEOPLE = 400
+
+
+class AsyncHis(His):
+    """The same envelopes, posted without waiting for each other."""
+
+    async def acall(self, client: httpx.AsyncClient, infno: str, data: dict[str, object]) -> tuple[dict[str, object], float]:
+        body = json.dumps(self.envelope(infno, data), ensure_ascii=False).encode()
+        headers = {"content-type": "application/json", "X-Yibao-Institution": self.code, "X-Yibao-Secret": self.secret}
+        start = time.perf_counter()
+        response = await client.post("/fsi/api", content=body, headers=headers)
+        return response.json(), time.perf_counter() - start
+
+
+async def _prepare_one(his: AsyncHis, client: httpx.AsyncClient, i: int) -> tuple[str, dict[str, object]]:
+    n = 5 + i % (PEOPLE - 5)  # persons 1–4 are special cases in the seed
+    inpatient = i % 4 == 0
+    if inpatient:
+        out, _ = await his.acall(client, "2401", {
+            "mdtrtinfo": {"psn_no": psn_no(n), "insutype": "390", "med_type": "21", "begntime": his.when,
+                          "mdtrt_cert_type": "02", "mdtrt_cert_no": certno(n), "ipt_no": f"IP{i}"},
+            "diseinfo": [{"diag_code": "J18.900", "maindiag_flag": "1"}]})
+        mdtrt_id = str(out["output"]["result"]["mdtrt_id"])  # type: ignore[index]
+        lines = [("A-BED", "50", "7"), ("B-DRUG", "120.50", "4"), ("A-STENT", "760", "1"), ("C-ITEM", "80", "1")]
+    else:
+        out, _ = await his.acall(client, "2201", {"data": {
+            "psn_no": psn_no(n), "insutype": "390", "begntime": his.when, "mdtrt_cert_type": "02",
+            "mdtrt_cert_no": certno(n), "ipt_otp_no": f"OP{i}", "med_type": "11"}})
+        mdtrt_id = str(out["output"]["data"]["mdtrt_id"])  # type: ignore[index]
+        lines = [("A-DRUG", "12.50", "2"), ("B-DRUG", "33.30", "1")]
+    from decimal import Decimal
+
+    feedetail = [
+        {"feedetl_sn": str(k), "mdtrt_id": mdtrt_id, "psn_no": psn_no(n), "med_list_codg": code, "pric": pric, "cnt": cnt,
+         "det_item_fee_sumamt": str((Decimal(pric) * Decimal(cnt)).quantize(Decimal("0.01"))), "fee_ocur_time": his.when}
+        for k, (code, pric, cnt) in enumerate(lines, start=1)
+    ]
+    total = str(sum(Decimal(x["det_item_fee_sumamt"]) for x in feedetail))  # type: ignore[arg-type]
+    up, _ = await his.acall(client, "2301" if inpatient else "2204", {"feedetail": feedetail})
+    assert up["infcode"] == 0, up["err_msg"]
+    if inpatient:
+        out, _ = await his.acall(client, "2402", {"dscginfo": {"mdtrt_id": mdtrt_id, "psn_no": psn_no(n), "endtime": "2019-03-08 10:00:00"}})
+        assert out["infcode"] == 0, out["err_msg"]
+    med_type = "21" if inpatient else "11"
+    infno = "2304" if inpatient else "2207"
+    return infno, his.settle_data(n, mdtrt_id, total, med_type=med_type)
+
+
+async def _bounded(items: list[int], concurrency: int, job: object) -> list[object]:
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def run(i: int) -> object:
+        async with semaphore:
+            return await job(i)  # type: ignore[operator]
+
+    return await asyncio.gather(*(run(i) for i in items))
+
+
+async def _load(base_url: str, settlements: int, concurrency: int) -> dict[str, object]:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base_url, timeout=60.0, limits=limits) as client:
+        his = AsyncHis(client, "H1", SECRETS["H1"])  # type: ignore[arg-type]
+        out, _ = await his.acall(client, "9001", {"signIn": {"opter_no": "001"}})
+        his.sign_no = str(out["output"]["signinoutb"]["sign_no"])  # type: ignore[index]
+        start = time.perf_counter()
+        prepared = await _bounded(list(range(settlements)), concurrency, lambda i: _prepare_one(his, client, i))
+        prepare_seconds = time.perf_counter() - start
+        calls = [item for item in prepared]
+        random.Random(7).shuffle(calls)
+
+        async def settle(i: int) -> tuple[bool, float]:
+            infno, data = calls[i]  # type: ignore[misc]
+            answer, seconds = await his.acall(client, infno, data)
+            return answer["infcode"] == 0, seconds
+
+        start = time.perf_counter()
+        results = await _bounded(list(range(len(calls))), concurrency, settle)
+        seconds = time.perf_counter() - start
+    latencies = sorted(s for _, s in results)  # type: ignore[misc]
+    failed = sum(1 for ok, _ in results if not ok)  # type: ignore[misc]
+    return {
+        "settlements": len(calls),
+        "inpatient_share": round(sum(1 for infno, _ in calls if infno == "2304") / len(calls), 3),  # type: ignore[misc]
+        "failed": failed,
+        "seconds": round(seconds, 3),
+        "settlements_per_s": round(len(calls) / seconds, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
+        "prepare_calls_per_s": round(settlements * 2.5 / prepare_seconds, 1),
+    }
+
+
+def run(backend: str, settlements: int, workers: int, concurrency: int) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp, database(backend, Path(tmp)) as url:
+        seed(url, people=PEOPLE)
+        server = Server(url, Path(tmp), workers=workers).start()
+        try:
+            result = asyncio.run(_load(server.base_url, settlements, concurrency))
+        finally:
+            server.stop()
+    return {"backend": backend, "workers": workers, "concurrency": concurrency, **result}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("settlements", nargs="?", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    args = parser.parse_args()
+    backends = [args.only] if args.only else ["sqlite", "postgresql"]
+    if os.environ.get("YIBAO_SKIP_PG") == "1" and "postgresql" in backends:
+        backends.remove("postgresql")
+    results: dict[str, object] = {"cpus": os.cpu_count()}
+    for backend in backends:
+        results[backend] = run(backend, args.settlements, args.workers, args.concurrency)
+        print(f"{backend}: {results[backend]}")
+    results["client_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out = Path(__file__).parent / "results" / "service.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(f"→ {out}")
+
+
+if __name__ == "__main__":
+    main()

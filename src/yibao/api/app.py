@@ -1,0 +1,85 @@
+"""``create_app()``: the FastAPI application — the national gateway plus the bureau REST API.
+
+One engine per process. On PostgreSQL the connection pool is sized for the worker's thread pool
+(``pool_size``); on SQLite writes are serialised by ``BEGIN IMMEDIATE`` in the unit of work.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
+
+from yibao.api.gateway import Gateway
+from yibao.api.gateway import router as gateway_router
+from yibao.api.gateway.credentials import Credentials
+from yibao.config import Settings, get_settings
+from yibao.store.db import make_engine, session_factory
+from yibao.store.protect import CertnoProtector
+
+PG_POOL_SIZE = 20
+
+
+def build_engine(url: str, pool_size: int = PG_POOL_SIZE) -> Engine:
+    """An engine for the service: a larger pool on PostgreSQL, the store's SQLite setup otherwise."""
+    if make_url(url).get_backend_name() == "postgresql":
+        # No pre-ping: it costs a round trip per request; a dead connection fails one call, which
+        # the HIS retries with the same msgid (idempotent), and the pool then replaces it.
+        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    return make_engine(url)
+
+
+def warm_up() -> None:
+    """Parse the policy packs and index the rule library before the first request: the loaders fill
+    their caches unguarded, so concurrent first requests could each see a half-filled cache."""
+    from yibao.api.gateway.review import rule_index
+    from yibao.policy.loader import bundled_packs
+
+    bundled_packs()
+    rule_index()
+
+
+def create_app(settings: Settings | None = None, *, warehouse_dir: Path | None = None, engine: Engine | None = None) -> FastAPI:
+    """The application for ``settings`` (default: the environment's). The database must be migrated."""
+    settings = settings or get_settings()
+    warm_up()
+    engine = engine or build_engine(settings.db_url)
+    factory = session_factory(engine)
+    app = FastAPI(
+        title="yibao 医保结算服务",
+        version="1.0",
+        description="国家医保接口报文网关（POST /fsi/api）与医保局 REST 接口（/api）。",
+    )
+    app.state.engine = engine
+    app.state.gateway = Gateway(
+        factory=factory,
+        protector=CertnoProtector(settings.secret_key),
+        credentials=Credentials(factory),
+        warehouse_dir=warehouse_dir if warehouse_dir is not None else settings.warehouse_dir,
+    )
+    app.include_router(gateway_router)
+    _bureau(app, factory, settings)
+
+    return app
+
+
+def _bureau(app: FastAPI, factory: object, settings: Settings) -> None:
+    """The bureau side (``/api``: users, REST) when its modules are present."""
+    try:
+        from yibao.api import auth
+    except ImportError:
+        return
+    auth.bind(app, factory=factory, settings=settings)  # type: ignore[arg-type]
+    try:
+        from yibao.api.rest import router as rest_router  # includes auth.router
+        from yibao.api.rest.errors import install
+    except ImportError:
+        app.include_router(auth.router)
+        return
+    app.include_router(rest_router)
+    install(app)
+
+
+__all__ = ["PG_POOL_SIZE", "build_engine", "create_app", "warm_up"]

@@ -1,0 +1,213 @@
+"""DIP monthly settlement and annual clearing runs (services: read the warehouse, call engines, write).
+
+Money: case lines show ``points × point value × fund ratio`` to the fen; the institution's amount is
+its share of the budget allocated by largest remainder (:func:`yibao.payment.clearing.allocate`), so
+Σ institutions == the budget exactly; the difference to Σ case lines is shown as 尾差调整.
+省内异地 cases are paid at the local point value outside the local budget (cleared with the insured
+person's region) and listed apart.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from yibao.errors import ErrorCode, YibaoError
+from yibao.money import fen
+from yibao.payment import clearing
+from yibao.payment.dip.service import cached, optional_table, parameters, year_points
+from yibao.payment.policy import PaymentPack
+from yibao.store.warehouse import Warehouse
+
+MONEY = pa.decimal128(18, 2)
+POINTS = pa.decimal128(18, 4)
+
+
+@dataclass(frozen=True)
+class FundResult:
+    insutype: str
+    budget: Decimal
+    point_value: Decimal
+    points: Decimal
+    paid_total: Decimal  # Σ institution amounts (== budget in floating mode)
+    institutions: int
+    cross_amount: Decimal
+
+
+def _dec(v: object) -> Decimal:
+    return v if isinstance(v, Decimal) else Decimal(str(v))
+
+
+def _sums(points: ir.Table) -> dict[tuple[str, str, bool], tuple[Decimal, Decimal, int]]:
+    """(insutype, fixmedins_code, cross) → (Σ points, Σ cost, cases)."""
+    agg = points.group_by("insutype", "fixmedins_code", "cross_region").agg(
+        points=points.points.sum(), cost=points.cost.sum(), n=points.count()).to_pyarrow().to_pylist()
+    return {(r["insutype"], r["fixmedins_code"], bool(r["cross_region"])): (_dec(r["points"]), _dec(r["cost"]), r["n"])
+            for r in agg}
+
+
+def _with_amounts(points: ir.Table, pv: dict[str, Decimal], ratio: dict[str, Decimal]) -> pa.Table:
+    """Case lines with ``point_value`` and ``amount`` = fen(points × value × fund ratio)."""
+    value = ibis.cases(*((points.insutype == k, ibis.literal(v, type="decimal(18, 6)")) for k, v in pv.items()),
+                       else_=ibis.literal(Decimal(0), type="decimal(18, 6)"))
+    share = ibis.cases(*((points.insutype == k, ibis.literal(v, type="decimal(9, 4)")) for k, v in ratio.items()),
+                       else_=ibis.literal(Decimal(0), type="decimal(9, 4)"))
+    amount = (points.points * value).round(6) * share
+    return points.mutate(point_value=value, amount=amount.round(2).cast("decimal(18, 2)")).to_pyarrow()
+
+
+def _case_sum(lines: pa.Table) -> dict[tuple[str, str], Decimal]:
+    out: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for r in lines.group_by(["insutype", "fixmedins_code", "cross_region"]).aggregate([("amount", "sum")]).to_pylist():
+        if not r["cross_region"]:
+            out[(r["insutype"], r["fixmedins_code"])] += _dec(r["amount_sum"])
+    return out
+
+
+def settle_month(wh: Warehouse, pack: PaymentPack, year: int, month: int) -> list[FundResult]:
+    """月度结算 of ``year-month``: queue special reviews, score the month's cases, pay per institution."""
+    if not 1 <= month <= 12:
+        raise YibaoError(ErrorCode.INVALID_VALUE, field="month", detail=str(month))
+    params = parameters(wh, year)
+    pts = cached(wh, year_points(wh, pack, year, month, refresh_queue=True))
+    sums = _sums(pts)
+    results, rows, pvs, ratios = [], [], {}, {}
+    for code, fund in pack.funds.items():
+        p = params.get(code)
+        if p is None:
+            continue
+        monthly_budget = clearing.allocate(_dec(p["budget"]), {f"{m:02d}": Decimal(1) for m in range(1, 13)})[f"{month:02d}"]
+        local = {k[1]: v[0] for k, v in sums.items() if k[0] == code and not k[2]}
+        pv, lines = clearing.monthly_settlement(pack.clearing, pack.require_dip().point_value, monthly_budget,
+                                                fund.fund_pay_ratio, local, _dec(p["expected_pv"]))
+        pvs[code], ratios[code] = pv, fund.fund_pay_ratio
+        cross = {k[1]: v[0] for k, v in sums.items() if k[0] == code and k[2]}
+        cross_amount = {k: fen(v * pv * fund.fund_pay_ratio) for k, v in cross.items()}
+        for line in lines:
+            rows.append({"year": year, "month": month, "insutype": code, "fixmedins_code": line.key,
+                         "points": line.points, "point_value": pv, "budget": monthly_budget, "amount": line.amount,
+                         "withheld": line.withheld, "paid": line.paid,
+                         "cross_points": cross.get(line.key, Decimal(0)),
+                         "cross_amount": cross_amount.get(line.key, Decimal(0))})
+        results.append(FundResult(code, monthly_budget, pv, sum(local.values(), Decimal(0)),
+                                  sum((ln.amount for ln in lines), Decimal(0)), len(lines),
+                                  sum(cross_amount.values(), Decimal(0))))
+    case_lines = _with_amounts(pts, pvs, ratios)
+    wh.write("dip_case_points", case_lines, partition=f"{year}-{month:02d}")
+    case_sum = _case_sum(case_lines)
+    for row in rows:
+        row["rounding"] = row["amount"] - case_sum.get((row["insutype"], row["fixmedins_code"]), Decimal(0))
+    wh.write("dip_monthly", _monthly_table(rows), partition=f"{year}-{month:02d}")
+    return results
+
+
+def _monthly_table(rows: list[dict[str, object]]) -> pa.Table:
+    money = ("point_value", "budget", "amount", "withheld", "paid", "cross_amount", "rounding")
+    schema = pa.schema([("year", pa.int32()), ("month", pa.int32()), ("insutype", pa.string()),
+                        ("fixmedins_code", pa.string()), ("points", POINTS), ("cross_points", POINTS)]
+                       + [(m, pa.decimal128(18, 6) if m == "point_value" else MONEY) for m in money])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _inputs(wh: Warehouse, year: int) -> tuple[dict[str, dict[str, object]], dict[str, Decimal]]:
+    """Evaluations by institution, and audit deductions of the year by institution."""
+    evals: dict[str, dict[str, object]] = {}
+    ev = optional_table(wh, "dip_evaluations")
+    if ev is not None:
+        evals = {r["fixmedins_code"]: r for r in ev.to_pyarrow().to_pylist()}
+    audits: dict[str, Decimal] = defaultdict(Decimal)
+    au = optional_table(wh, "dip_audit_deductions")
+    if au is not None:
+        for r in au.filter(au.year == year).to_pyarrow().to_pylist():
+            audits[r["fixmedins_code"]] += _dec(r["amount"])
+    return evals, audits
+
+
+def clear_year(wh: Warehouse, pack: PaymentPack, year: int) -> list[FundResult]:
+    """年度清算: the year's points and point value, bands, less monthly payments, advance, audits, deposit."""
+    params = parameters(wh, year)
+    pts = cached(wh, year_points(wh, pack, year))
+    sums = _sums(pts)
+    evals, audits = _inputs(wh, year)
+    paid = _monthly_paid(wh, year)
+    last_fund = _last_year_fund(wh, pack, year)
+    results, out_rows, adj_rows, pvs, ratios = [], [], [], {}, {}
+    for code, fund in pack.funds.items():
+        p = params.get(code)
+        if p is None:
+            continue
+        budget = _dec(p["budget"])
+        keys = sorted({k[1] for k in sums if k[0] == code and not k[2]})
+        credit = {k: str(evals.get(k, {}).get("credit_grade") or "A") for k in keys}
+        advance = clearing.advance_payments(pack.clearing, {k: last_fund.get((code, k), Decimal(0)) for k in keys}, credit)
+        rows = [clearing.InstitutionYear(
+            key=k, points=sums[(code, k, False)][0],
+            actual_fund=fen(sums[(code, k, False)][1] * fund.fund_pay_ratio),
+            monthly_paid=paid.get((code, k), Decimal(0)), advance=advance[k],
+            audit_deduction=audits.get(k, Decimal(0)) if code == _audit_fund(pack) else Decimal(0),
+            assessment_score=_dec(evals.get(k, {}).get("assessment_score") or 1)) for k in keys]
+        pv, lines = clearing.annual_clearing(pack.clearing, pack.require_dip().point_value, budget,
+                                             fund.fund_pay_ratio, rows, _dec(p["expected_pv"]))
+        pvs[code], ratios[code] = pv, fund.fund_pay_ratio
+        total = sum((ln.dip_amount for ln in lines), Decimal(0))
+        if pack.require_dip().point_value.mode == "floating" and lines and total != budget:
+            raise YibaoError(ErrorCode.UNBALANCED, field="budget", detail=f"{code}：Σ {total} ≠ 预算 {budget}")
+        cross = {k[1]: v[0] for k, v in sums.items() if k[0] == code and k[2]}
+        for line in lines:
+            out_rows.append({"year": year, "insutype": code, "fixmedins_code": line.key, "points": line.points,
+                             "point_value": pv, "dip_amount": line.dip_amount, "actual_fund": line.actual_fund,
+                             "cleared": line.cleared, "balance": line.balance,
+                             "cross_points": cross.get(line.key, Decimal(0)),
+                             "cross_amount": fen(cross.get(line.key, Decimal(0)) * pv * fund.fund_pay_ratio)})
+            adj_rows += [{"year": year, "insutype": code, "fixmedins_code": line.key, "kind": a.kind,
+                          "amount": a.amount, "reason": a.reason} for a in line.adjustments]
+        results.append(FundResult(code, budget, pv, sum((r.points for r in rows), Decimal(0)), total, len(lines),
+                                  sum((r["cross_amount"] for r in out_rows if r["insutype"] == code), Decimal(0))))
+    wh.write("dip_year_points", _with_amounts(pts, pvs, ratios), partition=str(year))
+    wh.write("dip_clearing", _clearing_table(out_rows), partition=str(year))
+    wh.write("dip_adjustments", pa.Table.from_pylist(adj_rows, schema=pa.schema([
+        ("year", pa.int32()), ("insutype", pa.string()), ("fixmedins_code", pa.string()), ("kind", pa.string()),
+        ("amount", MONEY), ("reason", pa.string())])), partition=str(year))
+    return results
+
+
+def _audit_fund(pack: PaymentPack) -> str:
+    """Audit deductions are recorded per institution; they are taken from the first fund's clearing."""
+    return sorted(pack.funds)[0]
+
+
+def _clearing_table(rows: list[dict[str, object]]) -> pa.Table:
+    money = ("dip_amount", "actual_fund", "cleared", "balance", "cross_amount")
+    return pa.Table.from_pylist(rows, schema=pa.schema(
+        [("year", pa.int32()), ("insutype", pa.string()), ("fixmedins_code", pa.string()), ("points", POINTS),
+         ("point_value", pa.decimal128(18, 6)), ("cross_points", POINTS)] + [(m, MONEY) for m in money]))
+
+
+def _monthly_paid(wh: Warehouse, year: int) -> dict[tuple[str, str], Decimal]:
+    monthly = optional_table(wh, "dip_monthly")
+    if monthly is None:
+        return {}
+    m = monthly.filter(monthly.year == year)
+    rows = m.group_by("insutype", "fixmedins_code").agg(paid=m.paid.sum()).to_pyarrow().to_pylist()
+    return {(r["insutype"], r["fixmedins_code"]): _dec(r["paid"]) for r in rows}
+
+
+def _last_year_fund(wh: Warehouse, pack: PaymentPack, year: int) -> dict[tuple[str, str], Decimal]:
+    """Last year's fund payment per institution (cost × fund ratio), the basis of the advance."""
+    cases = wh.table("cases")
+    last = cases.filter(cases.setl_year == year - 1)
+    rows = last.group_by("insutype", "fixmedins_code").agg(cost=last.medfee_sumamt.sum()).to_pyarrow().to_pylist()
+    out = {}
+    for r in rows:
+        fund = pack.funds.get(r["insutype"])
+        if fund is not None:
+            out[(r["insutype"], r["fixmedins_code"])] = fen(_dec(r["cost"]) * fund.fund_pay_ratio)
+    return out
+
+
+__all__ = ["FundResult", "clear_year", "settle_month"]

@@ -1,0 +1,40 @@
+"""DuckDB and PySpark give the same groups on the same cases (one local[1] session per module)."""
+
+import ibis
+import pyarrow as pa
+import pytest
+from conftest import SCHEMA, check_snapshot, groups, normalised_sql, rows_table
+from test_drg_batch import WORKED
+
+from yibao.payment.drg import group_table
+from yibao.payment.drg.sample import sample_cases
+
+pytestmark = pytest.mark.spark
+
+
+@pytest.fixture(scope="module")
+def spark_con():
+    pyspark_sql = pytest.importorskip("pyspark.sql")
+    session = (
+        pyspark_sql.SparkSession.builder.master("local[1]")
+        .appName("yibao-drg-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    return ibis.pyspark.connect(session)
+
+
+def test_duckdb_and_spark_give_identical_groups(spark_con, duckdb_con):
+    table = pa.concat_tables([rows_table(WORKED), sample_cases(150, seed=5).select(SCHEMA.names).cast(SCHEMA)])
+    on_duckdb = groups(duckdb_con.to_pyarrow(group_table(ibis.memtable(table))))
+    on_spark = groups(spark_con.to_pyarrow(group_table(ibis.memtable(table))))
+    assert on_spark == on_duckdb
+    assert len(on_spark) == table.num_rows
+
+
+def test_the_sql_spark_is_asked_to_run_is_snapshotted(spark_con):
+    cases = ibis.table(ibis.schema({f.name: str(ibis.dtype(f.type)) for f in SCHEMA}), name="cases")
+    check_snapshot("group_table.pyspark.sql", normalised_sql(str(spark_con.compile(group_table(cases)))))
