@@ -7,6 +7,10 @@ one in four), then it times the settlements alone (2207 / 2304, mixed in one str
 
     .venv/bin/python benchmarks/service.py [SETTLEMENTS] [--workers N] [--concurrency C] [--only sqlite|postgresql]
 
+Workers default to 1 on SQLite (writes are serialised anyway; a second process only adds lock
+waits) and 2 on PostgreSQL (one per core). The figures include the CPU each settlement cost the
+server, the database and this client — the load-independent part on a shared machine.
+
 Durability is not traded for speed: PostgreSQL keeps ``synchronous_commit = on``, SQLite its WAL
 with the store's settings.
 """
@@ -31,6 +35,39 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "api" / "
 from gateway_world import SECRETS, His, Server, certno, database, psn_no, seed  # noqa: E402
 
 PEOPLE = 400
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu() -> dict[int, tuple[int, float, str]]:
+    """pid → (ppid, CPU seconds so far, command line) for every process we can read."""
+    out: dict[int, tuple[int, float, str]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        out[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICK, cmd)
+    return out
+
+
+def cpu_seconds(server_pid: int, database_name: str) -> tuple[float, float]:
+    """CPU used so far by the server's process tree and by PostgreSQL backends of our database."""
+    procs = _proc_cpu()
+    tree = {server_pid}
+    grew = True
+    while grew:
+        grew = False
+        for pid, (ppid, _, _) in procs.items():
+            if ppid in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    app = sum(procs[pid][1] for pid in tree if pid in procs)
+    pg = sum(cpu for _, cpu, cmd in procs.values() if cmd.startswith("postgres:") and f" {database_name} " in f"{cmd} ")
+    return app, pg
 
 
 class AsyncHis(His):
@@ -88,7 +125,8 @@ async def _bounded(items: list[int], concurrency: int, job: object) -> list[obje
     return await asyncio.gather(*(run(i) for i in items))
 
 
-async def _load(base_url: str, settlements: int, concurrency: int) -> dict[str, object]:
+async def _load(server: Server, database_name: str, settlements: int, concurrency: int) -> dict[str, object]:
+    base_url = server.base_url
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base_url, timeout=60.0, limits=limits) as client:
         his = AsyncHis(client, "H1", SECRETS["H1"])  # type: ignore[arg-type]
@@ -105,9 +143,13 @@ async def _load(base_url: str, settlements: int, concurrency: int) -> dict[str, 
             answer, seconds = await his.acall(client, infno, data)
             return answer["infcode"] == 0, seconds
 
+        app_before, pg_before = cpu_seconds(server.process.pid, database_name)  # type: ignore[attr-defined]
+        client_before = time.process_time()
         start = time.perf_counter()
         results = await _bounded(list(range(len(calls))), concurrency, settle)
         seconds = time.perf_counter() - start
+        client_cpu = time.process_time() - client_before
+        app_after, pg_after = cpu_seconds(server.process.pid, database_name)  # type: ignore[attr-defined]
     latencies = sorted(s for _, s in results)  # type: ignore[misc]
     failed = sum(1 for ok, _ in results if not ok)  # type: ignore[misc]
     return {
@@ -119,6 +161,10 @@ async def _load(base_url: str, settlements: int, concurrency: int) -> dict[str, 
         "p50_ms": round(statistics.median(latencies) * 1000, 1),
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
         "prepare_calls_per_s": round(settlements * 2.5 / prepare_seconds, 1),
+        # CPU per settlement, whatever else the machine was doing: the capacity this build needs.
+        "server_cpu_ms_per_settlement": round((app_after - app_before) / len(calls) * 1000, 2),
+        "database_cpu_ms_per_settlement": round((pg_after - pg_before) / len(calls) * 1000, 2),
+        "client_cpu_ms_per_settlement": round(client_cpu / len(calls) * 1000, 2),
     }
 
 
@@ -127,7 +173,8 @@ def run(backend: str, settlements: int, workers: int, concurrency: int) -> dict[
         seed(url, people=PEOPLE)
         server = Server(url, Path(tmp), workers=workers).start()
         try:
-            result = asyncio.run(_load(server.base_url, settlements, concurrency))
+            name = url.rsplit("/", 1)[-1] if backend == "postgresql" else "-"
+            result = asyncio.run(_load(server, name, settlements, concurrency))
         finally:
             server.stop()
     return {"backend": backend, "workers": workers, "concurrency": concurrency, **result}
@@ -136,7 +183,7 @@ def run(backend: str, settlements: int, workers: int, concurrency: int) -> dict[
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("settlements", nargs="?", type=int, default=2000)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=None, help="默认 SQLite 1 个、PostgreSQL 2 个工作进程")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     args = parser.parse_args()
@@ -145,7 +192,11 @@ def main() -> None:
         backends.remove("postgresql")
     results: dict[str, object] = {"cpus": os.cpu_count()}
     for backend in backends:
-        results[backend] = run(backend, args.settlements, args.workers, args.concurrency)
+        # The machine may be shared: the load average before and after says how much of it we had.
+        before = round(os.getloadavg()[0], 2)
+        workers = args.workers or (1 if backend == "sqlite" else 2)
+        results[backend] = {**run(backend, args.settlements, workers, args.concurrency),
+                            "loadavg_1m_before": before, "loadavg_1m_after": round(os.getloadavg()[0], 2)}
         print(f"{backend}: {results[backend]}")
     results["client_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     out = Path(__file__).parent / "results" / "service.json"

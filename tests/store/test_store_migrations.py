@@ -34,7 +34,7 @@ def _tables(url: str) -> set[str]:
 def test_upgrade_downgrade_upgrade_leaves_every_table_in_place(fresh_db_url: str) -> None:
     assert db.current(fresh_db_url) is None
     db.upgrade(fresh_db_url)
-    assert db.current(fresh_db_url) == db.head() == "0001_initial"
+    assert db.current(fresh_db_url) == db.head()
     assert _tables(fresh_db_url) == set(Base.metadata.tables)
 
     db.downgrade(fresh_db_url, "base")
@@ -72,8 +72,8 @@ def test_the_db_commands_migrate_and_report_the_revision(fresh_db_url: str) -> N
 
     result = runner.invoke(db_app, ["upgrade", "--url", fresh_db_url])
     assert result.exit_code == 0, result.output
-    assert "0001_initial" in result.output
-    assert db.current(fresh_db_url) == "0001_initial"
+    assert db.head() in result.output
+    assert db.current(fresh_db_url) == db.head()
 
     result = runner.invoke(db_app, ["downgrade", "base", "--url", fresh_db_url, "--yes"])
     assert result.exit_code == 0, result.output

@@ -6,6 +6,7 @@ One engine per process. On PostgreSQL the connection pool is sized for the worke
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, *, warehouse_dir: Path | None =
         protector=CertnoProtector(settings.secret_key),
         credentials=Credentials(factory),
         warehouse_dir=warehouse_dir if warehouse_dir is not None else settings.warehouse_dir,
+        write_lock=threading.Lock() if engine.dialect.name == "sqlite" else None,
     )
     app.include_router(gateway_router)
     _bureau(app, factory, settings)

@@ -18,7 +18,9 @@ Role matrix (角色权限)::
       persons, identities, enrolment
     write catalogs and policy packs          ✓          ✓             ✗         ✗           ✗
       (payment)
-    read settlements and statements          ✓          ✓             ✓         ✓      own fixmedins_code only
+    read visits, settlements, settlement     ✓          ✓             ✓         ✓      own fixmedins_code only
+      lists and monthly statements
+    who am I (/api/auth/me)                  ✓          ✓             ✓         ✓           ✓
 
 An institution user asking for another institution's data is refused with 403 (a filter naming
 another code) or 404 (a single record of another institution — its existence is not revealed).
@@ -31,6 +33,7 @@ import hmac
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Annotated
 
 import jwt
@@ -41,7 +44,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from yibao.config import Settings, get_settings
 from yibao.errors import ErrorCode, PermissionDenied
-from yibao.store.models import RoleCode
+from yibao.store.models import ROLE_NAMES, RoleCode
 from yibao.store.protect import CertnoProtector
 from yibao.store.uow import SqlUnitOfWork
 
@@ -124,8 +127,13 @@ def _session(factory: FactoryDep) -> Iterator[Session]:
         yield session
 
 
+@lru_cache(maxsize=4)
+def _protector(secret_key: str) -> CertnoProtector:
+    return CertnoProtector(secret_key)  # key derivation once per secret, not per request
+
+
 def _uow(factory: FactoryDep, settings: SettingsDep) -> UnitOfWorkFactory:
-    protector = CertnoProtector(settings.secret_key)
+    protector = _protector(settings.secret_key)
     return lambda: SqlUnitOfWork(factory, protector=protector)
 
 
@@ -196,7 +204,8 @@ def require_roles(*roles: RoleCode) -> Callable[[Principal], Principal]:
 
     def _check(principal: CurrentUser) -> Principal:
         if not principal.has_any(wanted):
-            raise PermissionDenied(ErrorCode.FORBIDDEN, detail="、".join(sorted(r.value for r in wanted)) + " 可操作")
+            allowed = "、".join(ROLE_NAMES[r] for r in sorted(wanted, key=lambda r: r.value))
+            raise PermissionDenied(ErrorCode.FORBIDDEN, detail=f"仅限{allowed}")
         return principal
 
     return _check

@@ -62,6 +62,9 @@ HEADER_ALIASES: dict[str, str] = {
 LIST_TYPE_LABELS = {"西药中成药": "101", "西药": "101", "中成药": "101", "中药饮片": "102", "医疗服务项目": "201", "医用耗材": "301"}
 CHARGE_LEVEL_LABELS = {"甲类": "01", "甲": "01", "乙类": "02", "乙": "02", "丙类": "03", "丙": "03"}
 CHRGITM_TYPES = frozenset(f"{n:02d}" for n in range(1, 15))  # 01 床位费 … 14 其他费 (GLOSSARY.md)
+LIST_TYPES = frozenset(t.value for t in ListType)
+CHARGE_LEVELS = frozenset(c.value for c in ChargeLevel)
+_NO_LABELS: dict[str, str] = {}
 MAX_ROWS = 200_000
 
 
@@ -114,12 +117,12 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def _code(value: str, labels: dict[str, str], allowed: Iterable[str], width: int) -> str:
+def _code(value: str, labels: dict[str, str], allowed: frozenset[str], width: int) -> str:
     if value in labels:
         return labels[value]
     code = value.zfill(width) if value.isdigit() else value
-    if code not in set(allowed):
-        raise _Bad(f"取值「{value}」无效，可选 {'、'.join(sorted(set(allowed)))}")
+    if code not in allowed:
+        raise _Bad(f"取值「{value}」无效，可选 {'、'.join(sorted(allowed))}")
     return code
 
 
@@ -162,9 +165,9 @@ def _field_values(raw: dict[str, str], number: int) -> tuple[CatalogRow | None, 
 
     take("med_list_codg", lambda v: v if len(v) <= 50 else _fail("长度超过 50"))
     take("name", lambda v: v if len(v) <= 200 else _fail("长度超过 200"))
-    take("list_type", lambda v: _code(v, LIST_TYPE_LABELS, {t.value for t in ListType}, 3))
-    take("chrgitm_lv", lambda v: _code(v, CHARGE_LEVEL_LABELS, {c.value for c in ChargeLevel}, 2))
-    take("med_chrgitm_type", lambda v: _code(v, {}, CHRGITM_TYPES, 2))
+    take("list_type", lambda v: _code(v, LIST_TYPE_LABELS, LIST_TYPES, 3))
+    take("chrgitm_lv", lambda v: _code(v, CHARGE_LEVEL_LABELS, CHARGE_LEVELS, 2))
+    take("med_chrgitm_type", lambda v: _code(v, _NO_LABELS, CHRGITM_TYPES, 2))
     take("selfpay_prop", lambda v: _ratio(v))
     take("pric_uplmt_amt", lambda v: _decimal(v, places=6))
     take("begndate", _date)

@@ -14,6 +14,7 @@ app.add_typer(dip.app, name="dip", help="DIP 目录库、分值、月度结算�
 app.command("synth", help="生成模拟统筹区（人员、机构、就诊、病例、违规标签）")(synth.synth)
 app.command("settle", help="按政策参数包逐笔结算 JSONL 文件中的费用")(settle.settle)
 app.command("serve", help="启动结算服务（国家接口报文网关与医保局 REST 接口）")(serve.serve)
+app.command("institution-secret", help="为定点医药机构签发接口密钥（只显示一次）")(serve.institution_secret)
 app.command("demo", help="生成约 5 万人的模拟统筹区，运行全部引擎，输出中文摘要与 HTML 报告")(demo.demo)
 
 

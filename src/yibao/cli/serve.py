@@ -38,3 +38,24 @@ def serve(
         log_level=log_level,
         access_log=False,  # access lines carry no body, but keep the log to what the gateway writes
     )
+
+
+def institution_secret(
+    fixmedins_code: str = typer.Argument(..., help="定点医药机构编号"),
+) -> None:
+    """为定点医药机构签发（或重置）接口密钥；密钥只显示这一次，库中仅存 argon2 摘要."""
+    from yibao.api.gateway.credentials import issue_secret, set_secret
+    from yibao.config import get_settings
+    from yibao.store import db
+
+    with handle_errors():
+        engine = db.make_engine(get_settings().db_url)
+        try:
+            secret = issue_secret()
+            with db.session_factory(engine)() as session:
+                set_secret(session, fixmedins_code, secret)
+                session.commit()
+        finally:
+            engine.dispose()
+    console.print(f"机构 {fixmedins_code} 的接口密钥（请求头 X-Yibao-Secret）：{secret}")
+    console.print("请妥善保存：系统不保存明文，遗失只能重置。")

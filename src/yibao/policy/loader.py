@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -154,16 +155,11 @@ def _bundled_texts() -> dict[str, str]:
     }
 
 
-_CACHE: dict[str, PolicyPack] = {}
-
-
+@cache
 def bundled_packs() -> tuple[PolicyPack, ...]:
-    """Every pack shipped in ``yibao/policy/packs`` (parsed once per process)."""
-    if not _CACHE:
-        for name, text in _bundled_texts().items():
-            pack = parse_pack(text, origin=name)
-            _CACHE[pack.pack_id] = pack
-    return tuple(_CACHE.values())
+    """Every pack shipped in ``yibao/policy/packs``, parsed once per process (built whole, then cached,
+    so concurrent first callers never see a half-filled set)."""
+    return tuple(parse_pack(text, origin=name) for name, text in _bundled_texts().items())
 
 
 def bundled_pack(pack_id: str) -> PolicyPack:

@@ -121,6 +121,15 @@ def get_version(uow: SqlUnitOfWork, pack_id: str, version: str) -> StoredPack:
         return detached(uow, StoredPack(row, parse_pack(row.toml_text, origin=f"{pack_id}@{version}")))
 
 
+def show(uow: SqlUnitOfWork, pack_id: str, version: str) -> tuple[PolicyPack, PolicyPackVersion | None]:
+    """A stored version with its row, or a bundled pack (row ``None``)."""
+    with uow:
+        row = _row(uow.session, pack_id, version)
+        if row is not None:
+            return detached(uow, (parse_pack(row.toml_text, origin=f"{pack_id}@{version}"), row))
+        return _any_pack(uow.session, pack_id, version), None
+
+
 def _any_pack(session: Session, pack_id: str, version: str) -> PolicyPack:
     row = _row(session, pack_id, version)
     if row is not None:
@@ -164,6 +173,7 @@ __all__ = [
     "in_force",
     "list_versions",
     "packs_for",
+    "show",
     "upload",
     "validate_text",
 ]

@@ -11,8 +11,8 @@ Concurrency: :func:`settle_visit` locks the visit row, then the person's annual 
 room, and one visit is never settled twice.
 
 Reference data that every call needs is cached per process: policy packs (bundled, parsed once)
-and the catalog of a region (:func:`load_catalog`, refreshed after ``CATALOG_TTL_SECONDS`` or on
-:func:`invalidate_catalog_cache`).
+the catalog of a region (:func:`load_catalog`) and an institution's level (:func:`institution_profile`),
+refreshed after ``CATALOG_TTL_SECONDS`` or on :func:`invalidate_catalog_cache`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from yibao.catalog.model import CatalogEntry
@@ -41,6 +41,7 @@ from yibao.settlement.model import Person as EnginePerson
 from yibao.settlement.model import Settlement as EngineSettlement
 from yibao.store.models import (
     CatalogItem,
+    FeeDetail,
     CoveragePeriod,
     Institution,
     Person,
@@ -108,18 +109,24 @@ def new_id(prefix: str) -> str:
 # -- reference data -----------------------------------------------------------------------------
 
 _catalog_lock = threading.Lock()
-_catalog_cache: dict[tuple[str, dt.date], tuple[float, dict[str, CatalogEntry]]] = {}
+_catalog_cache: dict[tuple[str, str, dt.date], tuple[float, dict[str, CatalogEntry]]] = {}
+
+
+def _store_key(session: Session) -> str:
+    """Which database: caches are per database, not only per process (tests run several)."""
+    return str(session.get_bind().url)
 
 
 def invalidate_catalog_cache() -> None:
-    """Forget cached catalogs (call after a catalog import in this process)."""
+    """Forget cached catalogs and institution profiles (call after an import in this process)."""
     with _catalog_lock:
         _catalog_cache.clear()
+        _institution_cache.clear()
 
 
 def load_catalog(session: Session, admdvs: str, on: dt.date) -> Mapping[str, CatalogEntry]:
     """The catalog valid on ``on`` for ``admdvs``: national lines, overridden by the region's own."""
-    key = (admdvs, on)
+    key = (_store_key(session), admdvs, on)
     with _catalog_lock:
         cached = _catalog_cache.get(key)
         if cached is not None and time.monotonic() - cached[0] < CATALOG_TTL_SECONDS:
@@ -134,6 +141,25 @@ def load_catalog(session: Session, admdvs: str, on: dt.date) -> Mapping[str, Cat
     with _catalog_lock:
         _catalog_cache[key] = (time.monotonic(), entries)
     return entries
+
+
+_institution_cache: dict[tuple[str, str], tuple[float, tuple[str, bool, str]]] = {}
+
+
+def institution_profile(session: Session, fixmedins_code: str) -> tuple[str, bool, str]:
+    """(hospital level ``"1"``–``"3"``, 基层 flag, region) of an institution, cached like the catalog."""
+    key = (_store_key(session), fixmedins_code)
+    with _catalog_lock:
+        cached = _institution_cache.get(key)
+    if cached is not None and time.monotonic() - cached[0] < CATALOG_TTL_SECONDS:
+        return cached[1]
+    institution = session.get(Institution, fixmedins_code)
+    if institution is None:
+        raise NotFoundError(ErrorCode.INSTITUTION_NOT_FOUND, field="fixmedins_code", detail=fixmedins_code)
+    profile = (str(institution.hosp_lv or 1), institution.grassroots_flag, institution.admdvs)
+    with _catalog_lock:
+        _institution_cache[key] = (time.monotonic(), profile)
+    return profile
 
 
 def coverage_of(period: CoveragePeriod | None) -> Coverage | None:
@@ -190,9 +216,12 @@ def ensure_open(visit: Visit) -> None:
         raise ConflictError(ErrorCode.INVALID_STATE, field="mdtrt_id", detail="就诊已撤销")
 
 
-def live_settlement(uow: SqlUnitOfWork, mdtrt_id: str) -> Settlement | None:
-    query = select(Settlement).where(Settlement.mdtrt_id == mdtrt_id, Settlement.setl_stas == SettlementStatus.NORMAL.value)
-    return uow.session.scalars(query).first()
+def live_settlement(uow: SqlUnitOfWork, mdtrt_id: str) -> str | None:
+    """The ``setl_id`` of the visit's live (not reversed) settlement, if any."""
+    query = select(Settlement.setl_id).where(
+        Settlement.mdtrt_id == mdtrt_id, Settlement.setl_stas == SettlementStatus.NORMAL.value
+    )
+    return uow.session.scalars(query.limit(1)).first()
 
 
 def policy_for(person: Person, on: dt.date) -> PolicyPack:
@@ -212,15 +241,21 @@ def _claim_for(uow: SqlUnitOfWork, caller: Caller, data: SettleInput, *, lock: b
         raise InputError(ErrorCode.INVALID_VALUE, field="med_type", detail=f"就诊登记的医疗类别为 {visit.med_type}")
     if live_settlement(uow, data.mdtrt_id) is not None:
         raise ConflictError(ErrorCode.INVALID_STATE, field="mdtrt_id", detail="该就诊已结算")
-    fees = visit.fee_details
+    # Plain rows, not ORM objects: the settlement only reads the lines.
+    fees = uow.session.execute(
+        select(FeeDetail.med_list_codg, FeeDetail.pric, FeeDetail.cnt, FeeDetail.det_item_fee_sumamt)
+        .where(FeeDetail.mdtrt_id == visit.mdtrt_id)
+        .order_by(FeeDetail.feedetl_sn)
+    ).all()
     if not fees:
         raise InputError(ErrorCode.MISSING_FIELD, field="feedetail", detail="该就诊未上传费用明细")
     total = sum((fee.det_item_fee_sumamt for fee in fees), ZERO)
     if total != data.medfee_sumamt:
         raise InputError(ErrorCode.UNBALANCED, field="medfee_sumamt", detail=f"与已上传明细合计 {total} 元不符")
-    institution = uow.session.get(Institution, visit.fixmedins_code)
-    assert institution is not None  # a foreign key
-    extra = uow.session.get(VisitExtra, visit.mdtrt_id)
+    hosp_lv, grassroots, home = institution_profile(uow.session, visit.fixmedins_code)
+    extra = uow.session.execute(
+        select(VisitExtra.mdtrtarea_admvs, VisitExtra.dise_codg).where(VisitExtra.mdtrt_id == visit.mdtrt_id)
+    ).first()
     claim = Claim(
         mdtrt_id=visit.mdtrt_id,
         psn_no=visit.psn_no,
@@ -229,12 +264,12 @@ def _claim_for(uow: SqlUnitOfWork, caller: Caller, data: SettleInput, *, lock: b
         begndate=visit.begntime.date(),
         setl_date=caller.when.date(),
         fixmedins_code=visit.fixmedins_code,
-        fixmedins_lv=str(institution.hosp_lv or 1),
+        fixmedins_lv=hosp_lv,
         items=tuple(
-            ClaimItem(fee.med_list_codg, fee.pric, fee.cnt, fee.det_item_fee_sumamt) for fee in fees
+            ClaimItem(code, pric, cnt, amount) for code, pric, cnt, amount in fees
         ),
-        mdtrtarea_admvs=extra.mdtrtarea_admvs if extra else institution.admdvs,
-        grassroots=institution.grassroots_flag,
+        mdtrtarea_admvs=extra.mdtrtarea_admvs if extra else home,
+        grassroots=grassroots,
         chronic_code=extra.dise_codg if extra else None,
         use_acct=data.acct_used_flag,
     )
@@ -261,15 +296,33 @@ def presettle_visit(uow: SqlUnitOfWork, caller: Caller, data: SettleInput) -> Se
 
 
 def settle_visit(uow: SqlUnitOfWork, caller: Caller, data: SettleInput) -> SettleOutcome:
-    """2207 / 2304 结算: lock visit and accumulator, settle, write settlement + lines + accumulator."""
+    """2207 / 2304 结算: lock visit and accumulator, settle, write settlement + lines + accumulator.
+
+    The ledger rows go out as plain INSERTs (no ORM unit-of-work bookkeeping for rows this
+    transaction never reads again); the accumulator keeps its versioned ORM update.
+    """
     visit, claim, person = _claim_for(uow, caller, data, lock=True)
-    uow.accumulators.lock(claim.psn_no, claim.setl_date.year, claim.insutype); uow.session.commit()
-    locked = uow.accumulators.get(claim.psn_no, claim.setl_date.year, claim.insutype)
+    locked = uow.accumulators.lock(claim.psn_no, claim.setl_date.year, claim.insutype)
     settlement, after = _run_engine(uow, claim, person, locked.counters or {})
     setl_id = new_id("ST")
-    row = _settlement_row(settlement, setl_id, visit, person, caller)
-    uow.settlements.add(row)
-    uow.session.add(SettlementDelta(settlement=row, counters=_counters(settlement.deltas)))
+    session = uow.session
+    session.execute(insert(Settlement.__table__), [_settlement_values(settlement, setl_id, visit, person, caller)])
+    session.execute(
+        insert(SettlementDetail.__table__),
+        [
+            {
+                "setl_id": setl_id,
+                "fund_pay_type": line.fund_pay_type,
+                "fund_pay_type_name": line.fund_pay_type_name,
+                "inscp_scp_amt": line.inscp_scp_amt,
+                "crt_payb_lmt_amt": line.crt_payb_lmt_amt,
+                "fund_payamt": line.fund_payamt,
+                "setl_proc_info": line.setl_proc_info,
+            }
+            for line in settlement.setldetail
+        ],
+    )
+    session.execute(insert(SettlementDelta.__table__), [{"setl_id": setl_id, "counters": _counters(settlement.deltas)}])
     locked.set_amounts(dict(zip(after._fields[3:], after[3:])))
     if visit.med_type in OUTPATIENT_MED_TYPES:
         visit.mdtrt_stas = VisitStatus.CLOSED.value
@@ -280,6 +333,7 @@ def _counters(acc: Accumulators) -> dict[str, str | int]:
     return {name: value for name, value in acc.to_dict().items() if name not in ("psn_no", "fund_year", "insutype")}
 
 
+_RATIO_UNIT = Decimal("0.000001")
 _AMOUNT_COLUMNS = (
     "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt", "act_pay_dedc",
     "hifp_pay", "hifmi_pay", "hifob_pay", "maf_pay", "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay",
@@ -299,9 +353,11 @@ def _trace_json(settlement: EngineSettlement) -> list[dict[str, object]]:
     ]
 
 
-def _settlement_row(settlement: EngineSettlement, setl_id: str, visit: Visit, person: Person, caller: Caller) -> Settlement:
-    amounts = {name: getattr(settlement, name) for name in _AMOUNT_COLUMNS}
-    return Settlement(
+def _settlement_values(
+    settlement: EngineSettlement, setl_id: str, visit: Visit, person: Person, caller: Caller
+) -> dict[str, object]:
+    values: dict[str, object] = {name: getattr(settlement, name) for name in _AMOUNT_COLUMNS}
+    values.update(
         setl_id=setl_id,
         mdtrt_id=visit.mdtrt_id,
         psn_no=visit.psn_no,
@@ -310,26 +366,15 @@ def _settlement_row(settlement: EngineSettlement, setl_id: str, visit: Visit, pe
         med_type=visit.med_type,
         psn_type=person.psn_type,
         setl_time=caller.when,
-        pool_prop_selfpay=settlement.pool_prop_selfpay.quantize(Decimal("0.000001")),
+        pool_prop_selfpay=settlement.pool_prop_selfpay.quantize(_RATIO_UNIT),
         balc=settlement.balc,
         setl_stas=SettlementStatus.NORMAL.value,
         msgid=caller.msgid,
         policy_pack_id=settlement.pack_id,
         policy_pack_version=settlement.pack_version,
         trace=_trace_json(settlement),
-        details=[
-            SettlementDetail(
-                fund_pay_type=line.fund_pay_type,
-                fund_pay_type_name=line.fund_pay_type_name,
-                inscp_scp_amt=line.inscp_scp_amt,
-                crt_payb_lmt_amt=line.crt_payb_lmt_amt,
-                fund_payamt=line.fund_payamt,
-                setl_proc_info=line.setl_proc_info,
-            )
-            for line in settlement.setldetail
-        ],
-        **amounts,
     )
+    return values
 
 
 def reverse_settlement(uow: SqlUnitOfWork, caller: Caller, setl_id: str, psn_no: str, mdtrt_id: str) -> Settlement:
@@ -399,6 +444,7 @@ __all__ = [
     "SettleOutcome",
     "coverage_of",
     "engine_person",
+    "institution_profile",
     "invalidate_catalog_cache",
     "load_catalog",
     "new_id",

@@ -61,6 +61,10 @@ def test_an_inpatient_stay_settles_with_a_settlement_list(h1: His, warehouse: ob
 
     case = pq.read_table(Path(str(warehouse)) / "cases" / f"part-{info['setl_id']}.parquet").to_pylist()[0]
     assert case["diag_codes"] == "J18.900" and case["fee_08"] == Decimal("800.00")
+    back = h1.ok("2305", {"data": {"setl_id": info["setl_id"], "psn_no": psn_no(6), "mdtrt_id": mdtrt_id}})
+    assert back["setlinfo"]["act_pay_dedc"] == "-1000.00" and back["setlinfo"]["setl_stas"] == "2"
+    again = h1.ok("2304", h1.settle_data(6, mdtrt_id, total, med_type="21"))
+    assert again["setlinfo"]["act_pay_dedc"] == "1000.00"  # the threshold paid was given back by the reversal
 
 
 def test_pre_and_in_event_review_answers_with_the_rules_that_fire(h1: His) -> None:

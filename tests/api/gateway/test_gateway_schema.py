@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import json
 
-import pytest
 import schemathesis
 from fastapi import FastAPI
 from gateway_world import SECRET_KEY, SECRETS, database, seed

@@ -111,7 +111,8 @@ def test_a_server_killed_mid_load_loses_no_acknowledged_settlement_and_half_writ
         threads = [threading.Thread(target=worker) for _ in range(4)]
         for t in threads:
             t.start()
-        while len(acknowledged) < 20:
+        deadline = time.monotonic() + 120
+        while len(acknowledged) < 20 and time.monotonic() < deadline and any(t.is_alive() for t in threads):
             time.sleep(0.005)
         server.kill()
         for t in threads:

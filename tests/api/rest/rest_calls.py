@@ -17,7 +17,7 @@ import rest_seed as seed
 from yibao.catalog.importer import parse_rows
 from yibao.catalog.service import import_rows
 from yibao.policy import service as policy_service
-from yibao.store.models import Institution, Person
+from yibao.store.models import Person
 
 BUREAU = frozenset({"admin", "payment_analyst", "auditor", "read_only"})
 EVERYONE = BUREAU | {"institution"}
@@ -145,6 +145,8 @@ CALLS: list[Call] = [
         path=lambda r: f"/api/policy-packs/heshan-2021/2021.act{_n(r)}/activate",
         prepare=lambda env, r: _pack(env, f"2021.act{_n(r)}"),
     ),
+    Call("GET", "/api/visits", EVERYONE),
+    Call("GET", "/api/visits/{mdtrt_id}", EVERYONE, path=lambda r: "/api/visits/VA1"),
     Call("GET", "/api/settlements", EVERYONE),
     Call("GET", "/api/settlements/{setl_id}", EVERYONE, path=lambda r: "/api/settlements/SA1"),
     Call("GET", "/api/settlement-lists/{setl_id}", EVERYONE, path=lambda r: "/api/settlement-lists/SA1"),
@@ -157,7 +159,3 @@ def _national_version() -> str:
 
     return bundled_pack("national-2021").version
 
-
-def institution_row(env: object, code: str) -> Institution | None:
-    with env.uow() as uow:  # type: ignore[attr-defined]
-        return uow.institutions.get(code)

@@ -130,3 +130,10 @@ def test_activation_outside_the_packs_validity_is_refused(rest: RestEnv) -> None
     assert answer.status_code == 422 and answer.json()["field"] == "effective_from"
     listed = rest.client.get("/api/policy-packs", headers=rest.headers["admin"]).json()["data"]
     assert next(p for p in listed if p["version"] == "2021.3")["effective_from"] is None
+
+
+def test_a_bundled_pack_is_shown_with_its_assumptions_marked(rest: RestEnv) -> None:
+    shown = rest.client.get("/api/policy-packs/heshan-2021/2021.1", headers=rest.headers["read_only"]).json()
+    assert shown["version"]["source"] == "bundled" and shown["toml"] is None
+    assert shown["parameters"]["enrollment.individual"] == "320"
+    assert shown["assumptions"]["enrollment.individual"].startswith("假设")

@@ -41,6 +41,8 @@ def test_the_role_table_covers_every_route_of_the_router(env: RestEnv) -> None:
     [
         pytest.param("GET", "/api/settlements", {"fixmedins_code": seed.H_B}, 403, id="settlements filtered to another"),
         pytest.param("GET", "/api/settlements/SB1", {}, 404, id="another's settlement"),
+        pytest.param("GET", "/api/visits", {"fixmedins_code": seed.H_B}, 403, id="visits filtered to another"),
+        pytest.param("GET", "/api/visits/VB1", {}, 404, id="another's visit"),
         pytest.param("GET", "/api/settlement-lists/SB1", {}, 404, id="another's settlement list"),
         pytest.param("GET", "/api/statements", {"month": "2021-03", "fixmedins_code": seed.H_B}, 403, id="another's statement"),
         pytest.param("GET", f"/api/institutions/{seed.H_B}", {}, 403, id="another institution's record"),
@@ -66,6 +68,8 @@ def test_an_institution_user_listing_without_a_filter_sees_only_its_own_rows(env
     settlements = env.client.get("/api/settlements", headers=env.headers["institution"]).json()
     assert settlements["count"] == 3
     assert {s["fixmedins_code"] for s in settlements["data"]} == {seed.H_A}
+    visits = env.client.get("/api/visits", headers=env.headers["institution"]).json()
+    assert {v["mdtrt_id"] for v in visits["data"]} == {"VA1", "VA2"}
     statements = env.client.get("/api/statements", params={"month": "2021-03"}, headers=env.headers["institution"]).json()
     assert [s["fixmedins_code"] for s in statements["data"]] == [seed.H_A]
 

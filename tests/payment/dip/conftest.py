@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from yibao.payment.policy import PaymentPack, load_payment_pack
-from yibao.store.warehouse import Warehouse, connect
+from yibao.store.warehouse import connect
 
 
 @pytest.fixture(scope="session")
@@ -15,23 +15,23 @@ def zibo() -> PaymentPack:
     return load_payment_pack("zibo-dip-2025")
 
 
-@pytest.fixture(scope="session")
-def synth_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small synthetic region (3 history years + 2025) written once as Parquet."""
+def _region(root: Path, persons: int) -> Path:
     from yibao.synth import SynthConfig, generate_region
 
-    root = tmp_path_factory.mktemp("dip_synth")
-    tables = generate_region(SynthConfig(persons=8_000, seed=11, history_years=3)).collect()
+    tables = generate_region(SynthConfig(persons=persons, seed=11, history_years=3)).collect()
     wh = connect("duckdb", root)
     for name in ("cases", "institutions", "persons"):
         wh.write(name, tables[name])
     return root
 
 
-def copy_warehouse(src: Path, dst: Path) -> Warehouse:
-    """A fresh warehouse holding only the synthetic input tables (each test writes its own results)."""
-    import shutil
+@pytest.fixture(scope="session")
+def synth_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small synthetic region (3 history years + 2025, about 6,400 cases) written once as Parquet."""
+    return _region(tmp_path_factory.mktemp("dip_synth"), 8_000)
 
-    for name in ("cases", "institutions", "persons"):
-        shutil.copytree(src / name, dst / name)
-    return connect("duckdb", dst)
+
+@pytest.fixture(scope="session")
+def tiny_synth_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A smaller one (about 2,400 cases) for the Spark comparison."""
+    return _region(tmp_path_factory.mktemp("dip_synth_tiny"), 3_000)

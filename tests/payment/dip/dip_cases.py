@@ -37,3 +37,10 @@ def institutions(levels: dict[str, str]) -> pa.Table:
         "hosp_lv": [levels[c] for c in codes], "inst_kind": ["hospital"] * len(codes),
         "grassroots_flag": [False] * len(codes), "aprv_bed_cnt": pa.array([100] * len(codes), pa.int32()),
         "admdvs": ["370302"] * len(codes)})
+
+
+def persons(insured_in: dict[str, str]) -> pa.Table:
+    """``persons`` rows giving each person's insurance region (参保地)."""
+    schema = SCHEMAS["persons"].to_pyarrow()
+    rows = [{"psn_no": p, "insu_admdvs": region, "insutype": "310"} for p, region in insured_in.items()]
+    return pa.Table.from_pylist(rows, schema=schema)

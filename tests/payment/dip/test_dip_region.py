@@ -4,34 +4,51 @@ from __future__ import annotations
 
 import shutil
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
-from yibao.payment.dip import service, settlement
+from yibao.cli import app
 from yibao.payment.dip.statements import balance_check, export_statement
 from yibao.payment.excel import read_sheet
-from yibao.payment.policy import PaymentPack
 from yibao.store.warehouse import Warehouse, connect
 
 
+def _pack_file(folder: Path) -> Path:
+    """Zibo with a lower review multiple and a larger cap, so this small region queues some cases."""
+    text = resources.files("yibao.payment").joinpath("packs", "zibo-dip-2025.toml").read_text(encoding="utf-8")
+    text = text.replace('special_review_ratio = { value = "5"', 'special_review_ratio = { value = "2.5"')
+    text = text.replace('special_review_cap = { value = "0.005"', 'special_review_cap = { value = "0.02"')
+    path = folder / "zibo-test.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _cli(*args: str) -> str:
+    result = CliRunner().invoke(app, ["dip", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 @pytest.fixture(scope="module")
-def region(synth_root: Path, tmp_path_factory: pytest.TempPathFactory, zibo: PaymentPack) -> Warehouse:
+def region(synth_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """The cycle run through the CLI: build-catalog, settle two months, review, clear with statements."""
     root = tmp_path_factory.mktemp("dip_region")
     for name in ("cases", "institutions", "persons"):
         shutil.copytree(synth_root / name, root / name)
-    wh = connect("duckdb", root)
-    dip = zibo.require_dip()  # a lower multiple and a larger cap so this small region queues some cases
-    zibo = zibo.model_copy(update={"dip": dip.model_copy(update={
-        "outliers": dip.outliers.model_copy(update={"special_review_ratio": Decimal("2.5"),
-                                                   "special_review_cap": Decimal("0.02")})})})
-    service.build_catalog(wh, zibo, 2025)
-    for month in (1, 2):
-        settlement.settle_month(wh, zibo, 2025, month)
-    queue = wh.table("dip_review_queue").execute()
-    service.record_review(wh, queue["case_id"].iloc[0], Decimal("2500"), "新技术使用，专家评议", "评审组")
-    settlement.clear_year(wh, zibo, 2025)
-    return wh
+    pack = str(_pack_file(root))
+    where = ["--warehouse", str(root)]
+    assert "核心病种病例覆盖率" in _cli("build-catalog", "--pack", pack, "--year", "2025", *where)
+    for month in ("1", "2"):
+        _cli("settle", "--month", month, "--pack", pack, *where)
+    queue = connect("duckdb", root).table("dip_review_queue").execute()
+    _cli("review", str(queue["case_id"].iloc[0]), "--points", "2500", "--reason", "新技术使用，专家评议",
+         "--reviewer", "评审组", *where)
+    out = _cli("clear", "--year", "2025", "--pack", pack, "--statements", str(root / "statements"), *where)
+    assert "不平衡" not in out and "平衡" in out
+    return connect("duckdb", root)
 
 
 def test_the_catalog_reports_coverage_riv_and_every_groups_statistics(region: Warehouse) -> None:
@@ -80,6 +97,13 @@ def test_the_reviewed_case_is_settled_with_the_reviewers_points(region: Warehous
     for _, d in decisions.iterrows():
         assert points.loc[d.case_id, "points"] == d.points
         assert points.loc[d.case_id, "outlier"] == "review"
+
+
+def test_clear_exports_one_annual_statement_per_institution(region: Warehouse) -> None:
+    codes = set(region.table("dip_clearing").execute()["fixmedins_code"])
+    files = sorted((region.root / "statements").glob("*.xlsx"))
+    assert len(files) == len(codes)
+    assert read_sheet(files[0], "清算汇总")
 
 
 def test_monthly_statements_export_with_case_lines_that_read_back(region: Warehouse, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
-from dip_cases import institutions, make_cases
+from dip_cases import institutions, make_cases, persons
 
 from yibao.errors import InputError, NotFoundError
 from yibao.money import fen
@@ -162,3 +162,16 @@ def test_the_annual_statement_exports_to_excel_and_reads_back(tiny: tuple[Wareho
     assert {r[1] for r in adjustments} >= {"monthly_paid"}
     assert all(r[3] for r in adjustments)
 
+
+
+def test_a_cross_region_case_is_paid_at_the_local_point_value_outside_the_local_budget(
+        tiny: tuple[Warehouse, PaymentPack]) -> None:
+    wh, pack = tiny
+    wh.write("persons", persons({"Q0": "370402"}))  # insured in another city of the province, treated in 370302
+    (fund,) = [r for r in settlement.settle_month(wh, pack, 2025, 2) if r.insutype == "310"]
+    lines = wh.table("dip_case_points").execute().set_index("case_id")
+    cross = lines.loc[f"C{len(HISTORY):06d}"]
+    assert bool(cross["cross_region"]) and not lines.drop(cross.name)["cross_region"].any()
+    assert fund.cross_amount == fen(cross["points"] * fund.point_value * D("0.75"))
+    assert fund.points == sum(lines[~lines["cross_region"]]["points"])
+    assert fund.paid_total == fund.budget

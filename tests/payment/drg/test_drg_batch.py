@@ -103,7 +103,7 @@ def case_batches(draw):
     return [draw(coherent_case(i)) for i in range(n)]
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(case_batches())
 def test_batch_equals_single_on_random_coherent_cases(batch, rows):
     table = rows_table(rows)

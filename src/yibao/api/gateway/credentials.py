@@ -21,7 +21,7 @@ import time
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from yibao.errors import ErrorCode, PermissionDenied
+from yibao.errors import ErrorCode, NotFoundError, PermissionDenied
 from yibao.store.models import Institution, InstitutionCredential, SignIn
 from yibao.store.models.base import now
 from yibao.store.protect import hash_password, verify_password
@@ -39,7 +39,7 @@ def issue_secret() -> str:
 def set_secret(session: Session, fixmedins_code: str, secret: str) -> None:
     """Store (or replace) an institution's secret, hashed; the caller commits."""
     if session.get(Institution, fixmedins_code) is None:
-        raise PermissionDenied(ErrorCode.INSTITUTION_NOT_FOUND, field="fixmedins_code", detail=fixmedins_code)
+        raise NotFoundError(ErrorCode.INSTITUTION_NOT_FOUND, field="fixmedins_code", detail=fixmedins_code)
     found = session.get(InstitutionCredential, fixmedins_code)
     if found is None:
         session.add(InstitutionCredential(fixmedins_code=fixmedins_code, secret_hash=hash_password(secret), is_active=True))

@@ -20,15 +20,18 @@ and the ``audit_log`` row → commit → answer.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -57,6 +60,9 @@ class Gateway:
     protector: CertnoProtector
     credentials: Credentials
     warehouse_dir: Path | None = None
+    write_lock: threading.Lock | None = None
+    """On SQLite: threads of this process take turns here rather than in SQLite's busy handler,
+    whose sleeps made the slowest answers seconds long; other processes still wait in SQLite."""
 
 
 class _Seen(Exception):
@@ -75,17 +81,17 @@ def _replay(session: Session, msgid: str, digest: str, fixmedins_code: str) -> b
     return row.response.encode("utf-8")
 
 
-def _audit(env: Envelope | None, authenticated: bool, infcode: int, err: YibaoError | None) -> AuditLog:
-    return AuditLog(
-        at=now(),
-        fixmedins_code=env.fixmedins_code if env else None,
-        authenticated=authenticated,
-        opter=env.opter if env else None,
-        infno=env.infno if env else None,
-        msgid=env.msgid if env else None,
-        infcode=infcode,
-        err_code=err.code.value if err else None,
-    )
+def _audit_values(env: Envelope | None, authenticated: bool, infcode: int, err: YibaoError | None) -> dict[str, object]:
+    return {
+        "at": now(),
+        "fixmedins_code": env.fixmedins_code if env else None,
+        "authenticated": authenticated,
+        "opter": env.opter if env else None,
+        "infno": env.infno if env else None,
+        "msgid": env.msgid if env else None,
+        "infcode": infcode,
+        "err_code": err.code.value if err else None,
+    }
 
 
 def process(gateway: Gateway, raw: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
@@ -95,7 +101,7 @@ def process(gateway: Gateway, raw: bytes, headers: dict[str, str]) -> tuple[int,
         obj = decode(raw)
         env = parse_envelope(obj)
     except YibaoError as err:
-        _record_failure(gateway, None, False, err, -1)
+        _record_call(gateway, None, False, err, -1)
         log.info("gateway malformed envelope code=%s", err.code.value)
         return (413 if err.code is ErrorCode.BODY_TOO_LARGE else 400), render(None, received, error=err)
     return 200, _answer(gateway, obj, env, headers, received)
@@ -119,43 +125,46 @@ def _answer(gateway: Gateway, obj: dict[str, object], env: Envelope, headers: di
         caller = Caller(code, env.opter, env.mdtrtarea_admvs, env.msgid, env.inf_time.replace(microsecond=0, tzinfo=None))
         return _transact(gateway, env, caller, handler, data, digest, received)
     except _Seen as seen:
-        _record_failure(gateway, env, True, None, 0)
+        _record_call(gateway, env, True, None, 0)
         log.info("gateway replay infno=%s msgid=%s", env.infno, env.msgid)
         return seen.response
     except YibaoError as err:
-        _record_failure(gateway, env, authenticated, err, -1)
+        _record_call(gateway, env, authenticated, err, -1)
         log.info("gateway refused infno=%s msgid=%s code=%s", env.infno, env.msgid, err.code.value)
         return render(None, received, error=err)
     except Exception:  # a bug or an outage must still answer in the envelope, without the body in the log
         log.exception("gateway internal error infno=%s msgid=%s", env.infno, env.msgid)
         err = YibaoError(ErrorCode.INTERNAL_ERROR)
         try:
-            _record_failure(gateway, env, authenticated, err, -1)
+            _record_call(gateway, env, authenticated, err, -1)
         except Exception:
             log.exception("gateway could not write the audit row")
         return render(None, received, error=err)
 
 
 def _transact(
-    gateway: Gateway, env: Envelope, caller: Caller, handler: Callable[[Context, object], dict[str, object]],
-    data: object, digest: str, received: dt.datetime,
+    gateway: Gateway, env: Envelope, caller: Caller, handler: Callable[[Context, BaseModel], dict[str, object]],
+    data: BaseModel, digest: str, received: dt.datetime,
 ) -> bytes:
     ctx_after: list[Callable[[], None]] = []
+    turn = gateway.write_lock if gateway.write_lock is not None else contextlib.nullcontext()
     try:
-        with SqlUnitOfWork(gateway.factory, protector=gateway.protector) as uow:
+        with turn, SqlUnitOfWork(gateway.factory, protector=gateway.protector) as uow:
             stored = _replay(uow.session, env.msgid, digest, caller.fixmedins_code)
             if stored is not None:
                 raise _Seen(stored)
             ctx = Context(uow, caller, gateway.credentials, gateway.warehouse_dir, ctx_after)
             output = handler(ctx, data)
             response = render(output, received)
-            uow.session.add(
-                MessageLog(
-                    msgid=env.msgid, body_hash=digest, infno=env.infno, fixmedins_code=caller.fixmedins_code, infcode=0,
-                    response=response.decode("utf-8"), recv_time=received, respond_time=now(),
-                )
+            uow.flush()  # the handler's ORM writes first, so a clash surfaces before the log rows
+            uow.session.execute(
+                insert(MessageLog.__table__),
+                [{
+                    "msgid": env.msgid, "body_hash": digest, "infno": env.infno, "fixmedins_code": caller.fixmedins_code,
+                    "infcode": 0, "response": response.decode("utf-8"), "recv_time": received, "respond_time": now(),
+                }],
             )
-            uow.session.add(_audit(env, True, 0, None))
+            uow.session.execute(insert(AuditLog.__table__), [_audit_values(env, True, 0, None)])
             uow.commit()
     except IntegrityError as exc:
         # A concurrent copy of this msgid committed first (or a unique key clashed): answer as a replay.
@@ -163,7 +172,7 @@ def _transact(
             stored = _replay(session, env.msgid, digest, caller.fixmedins_code)
         if stored is None:
             log.warning("gateway integrity error infno=%s msgid=%s: %s", env.infno, env.msgid, type(exc.orig).__name__)
-            raise ConflictError(ErrorCode.ALREADY_EXISTS, field="msgid", detail="并发冲突，请重试") from exc
+            raise ConflictError(ErrorCode.ALREADY_EXISTS, detail="与同时提交的报文冲突（如重复的明细流水号），请核对后重试") from exc
         raise _Seen(stored) from exc
     for action in ctx_after:
         try:
@@ -174,9 +183,10 @@ def _transact(
     return response
 
 
-def _record_failure(gateway: Gateway, env: Envelope | None, authenticated: bool, err: YibaoError | None, infcode: int) -> None:
+def _record_call(gateway: Gateway, env: Envelope | None, authenticated: bool, err: YibaoError | None, infcode: int) -> None:
+    """An audit row for a call that wrote nothing else (a refusal, a replay)."""
     with gateway.factory() as session:
-        session.add(_audit(env, authenticated, infcode, err))
+        session.execute(insert(AuditLog.__table__), [_audit_values(env, authenticated, infcode, err)])
         session.commit()
 
 
@@ -207,7 +217,7 @@ async def fsi_api(request: Request) -> Response:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         err = InputError(ErrorCode.BODY_TOO_LARGE, field="(报文)", detail=f"超过 {MAX_BODY_BYTES // 1024 // 1024} MB")
-        await run_in_threadpool(_record_failure, gateway, None, False, err, -1)
+        await run_in_threadpool(_record_call, gateway, None, False, err, -1)
         return Response(render(None, now(), error=err), status_code=413, media_type=_JSON)
     chunks: list[bytes] = []
     size = 0
@@ -215,7 +225,7 @@ async def fsi_api(request: Request) -> Response:
         size += len(chunk)
         if size > MAX_BODY_BYTES:
             err = InputError(ErrorCode.BODY_TOO_LARGE, field="(报文)", detail=f"超过 {MAX_BODY_BYTES // 1024 // 1024} MB")
-            await run_in_threadpool(_record_failure, gateway, None, False, err, -1)
+            await run_in_threadpool(_record_call, gateway, None, False, err, -1)
             return Response(render(None, now(), error=err), status_code=413, media_type=_JSON)
         chunks.append(chunk)
     headers = {key.lower(): value for key, value in request.headers.items()}

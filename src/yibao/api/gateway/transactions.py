@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 from decimal import Decimal
 
 from pydantic import BaseModel
@@ -212,40 +213,44 @@ def review_visit(ctx: Context, data: s.ReviewInput) -> Output:
     return review(ctx.uow, ctx.caller, data.data)
 
 
-TRANSACTIONS: dict[str, tuple[type[BaseModel], Callable[[Context, object], Output]]] = {
-    "9001": (s.SignInInput, sign_in),  # type: ignore[dict-item]
-    "1101": (s.PersonQueryInput, person_info),  # type: ignore[dict-item]
-    "2201": (s.RegisterInput, register),  # type: ignore[dict-item]
-    "2202": (s.VisitRefInput, cancel),  # type: ignore[dict-item]
-    "2203": (s.VisitInfoInput, visit_info),  # type: ignore[dict-item]
-    "2204": (s.FeeUploadInput, upload),  # type: ignore[dict-item]
-    "2205": (s.FeeRevokeInput, revoke),  # type: ignore[dict-item]
-    "2206": (s.SettleInput, _settler(inpatient=False, pre=True)),  # type: ignore[dict-item]
-    "2207": (s.SettleInput, _settler(inpatient=False, pre=False)),  # type: ignore[dict-item]
-    "2208": (s.ReverseInput, reverse),  # type: ignore[dict-item]
-    "2401": (s.AdmitInput, admit),  # type: ignore[dict-item]
-    "2402": (s.DischargeInput, discharge),  # type: ignore[dict-item]
-    "2301": (s.FeeUploadInput, upload),  # type: ignore[dict-item]
-    "2302": (s.FeeRevokeInput, revoke),  # type: ignore[dict-item]
-    "2303": (s.SettleInput, _settler(inpatient=True, pre=True)),  # type: ignore[dict-item]
-    "2304": (s.SettleInput, _settler(inpatient=True, pre=False)),  # type: ignore[dict-item]
-    "2305": (s.ReverseInput, reverse),  # type: ignore[dict-item]
-    "3101": (s.ReviewInput, review_visit),  # type: ignore[dict-item]
-    "3102": (s.ReviewInput, review_visit),  # type: ignore[dict-item]
-    "4101A": (s.SettlementListInput, setl_list),  # type: ignore[dict-item]
+M = TypeVar("M", bound=BaseModel)
+Transaction = tuple[type[BaseModel], Callable[[Context, BaseModel], Output]]
+
+
+def _t(model: type[M], handler: Callable[[Context, M], Output]) -> Transaction:
+    """Pair an input model with its handler (the handler is only ever called with that model)."""
+    return model, handler  # type: ignore[return-value]
+
+
+TRANSACTIONS: dict[str, Transaction] = {
+    "9001": _t(s.SignInInput, sign_in),
+    "1101": _t(s.PersonQueryInput, person_info),
+    "2201": _t(s.RegisterInput, register),
+    "2202": _t(s.VisitRefInput, cancel),
+    "2203": _t(s.VisitInfoInput, visit_info),
+    "2204": _t(s.FeeUploadInput, upload),
+    "2205": _t(s.FeeRevokeInput, revoke),
+    "2206": _t(s.SettleInput, _settler(inpatient=False, pre=True)),
+    "2207": _t(s.SettleInput, _settler(inpatient=False, pre=False)),
+    "2208": _t(s.ReverseInput, reverse),
+    "2401": _t(s.AdmitInput, admit),
+    "2402": _t(s.DischargeInput, discharge),
+    "2301": _t(s.FeeUploadInput, upload),
+    "2302": _t(s.FeeRevokeInput, revoke),
+    "2303": _t(s.SettleInput, _settler(inpatient=True, pre=True)),
+    "2304": _t(s.SettleInput, _settler(inpatient=True, pre=False)),
+    "2305": _t(s.ReverseInput, reverse),
+    "3101": _t(s.ReviewInput, review_visit),
+    "3102": _t(s.ReviewInput, review_visit),
+    "4101A": _t(s.SettlementListInput, setl_list),
 }
 """infno → (input model, handler)."""
 
-OUTPATIENT_INFNOS = frozenset({"2201", "2202", "2203", "2204", "2205", "2206", "2207", "2208"})
-INPATIENT_INFNOS = frozenset({"2401", "2402", "2301", "2302", "2303", "2304", "2305"})
-READ_ONLY_INFNOS = frozenset({"1101", "2206", "2303", "3101", "3102"})
-
-
-def handler_for(infno: str) -> tuple[type[BaseModel], Callable[[Context, object], Output]]:
+def handler_for(infno: str) -> Transaction:
     found = TRANSACTIONS.get(infno)
     if found is None:
         raise InputError(ErrorCode.UNKNOWN_CODE, field="infno", detail=f"不支持的交易「{infno}」")
     return found
 
 
-__all__ = ["INPATIENT_INFNOS", "OUTPATIENT_INFNOS", "READ_ONLY_INFNOS", "TRANSACTIONS", "Context", "handler_for"]
+__all__ = ["TRANSACTIONS", "Context", "Transaction", "handler_for"]

@@ -3,6 +3,11 @@
 ``router`` carries every route, the login included (``/api/auth/token``); ``create_app`` includes it
 and calls :func:`yibao.api.rest.errors.install` so errors answer ``{code, field, message}`` in
 Chinese. Who may call what is in :mod:`yibao.api.auth`.
+
+Areas: regions and institutions with agreements (``institutions``), persons, identities and
+enrolment (``persons``), the catalog (``catalogs``), policy packs (``policies``), visits,
+settlements, settlement lists and monthly statements (``settlements``). Every list answers
+``{data, count}``; amounts are strings with two decimals; times are ``yyyy-MM-dd HH:mm:ss``.
 """
 
 from __future__ import annotations

@@ -68,4 +68,18 @@ Limit = Annotated[int, Query(ge=1, le=1000, description="每页条数")]
 AdmdvsField = Annotated[str, Field(pattern=ADMDVS, description="6 位行政区划代码")]
 CodeField = Annotated[str, Field(pattern=CODE)]
 
-__all__ = ["ADMDVS", "CODE", "ERROR_RESPONSES", "ErrorBody", "LocalTime", "AdmdvsField", "CodeField", "Input", "Limit", "ListOf", "MoneyOut", "Offset", "Output"]
+__all__ = [
+    "ADMDVS",
+    "CODE",
+    "ERROR_RESPONSES",
+    "AdmdvsField",
+    "CodeField",
+    "ErrorBody",
+    "Input",
+    "Limit",
+    "ListOf",
+    "LocalTime",
+    "MoneyOut",
+    "Offset",
+    "Output",
+]

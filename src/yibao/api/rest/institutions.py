@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import Field
 
 from yibao.api.auth import BureauReader, RegistryWriter, UowDep
-from yibao.api.rest.common import LocalTime, CODE, AdmdvsField, CodeField, Input, Limit, ListOf, Offset, Output
+from yibao.api.rest.common import CODE, AdmdvsField, CodeField, Input, Limit, ListOf, LocalTime, Offset, Output
 from yibao.bureau import institutions as service
 
 router = APIRouter(tags=["定点机构"])

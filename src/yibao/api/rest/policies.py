@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
 from yibao.api.auth import BureauReader, PolicyWriter, UowDep
-from yibao.api.rest.common import LocalTime, Input, ListOf, Output
+from yibao.api.rest.common import Input, ListOf, LocalTime, Output
 from yibao.policy import service
 from yibao.policy.diff import flatten
 from yibao.policy.loader import bundled_packs
@@ -145,14 +145,14 @@ def diff_packs(
     return ListOf[ChangePublic](data=rows, count=len(rows))
 
 
-@router.get("/policy-packs/{pack_id}/{version}", summary="政策参数包详情")
+@router.get("/policy-packs/{pack_id}/{version}", summary="政策参数包详情（上传或内置）")
 def show_pack(pack_id: PackId, version: Version, user: BureauReader, uow: UowDep) -> PackDetail:
-    stored = service.get_version(uow(), pack_id, version)
+    pack, row = service.show(uow(), pack_id, version)
     return PackDetail(
-        version=_stored(stored.row),
-        parameters=flatten(stored.pack),
-        assumptions=dict(stored.pack.assumptions),
-        toml=stored.row.toml_text,
+        version=_stored(row) if row is not None else _bundled(pack),
+        parameters=flatten(pack),
+        assumptions=dict(pack.assumptions),
+        toml=row.toml_text if row is not None else None,
     )
 
 

@@ -1,4 +1,4 @@
-"""Routes: settlements (结算), settlement lists (结算清单) and monthly statements (月度对账单).
+"""Routes: visits (就诊), settlements (结算), settlement lists (结算清单) and monthly statements (月度对账单).
 
 An institution user sees only its own institution's records: a filter naming another institution
 is refused (403), a single record of another institution answers 404 as if it did not exist.
@@ -13,8 +13,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 
 from yibao.api.auth import Principal, TenantReader, UowDep
-from yibao.api.rest.common import LocalTime, CODE, Limit, ListOf, MoneyOut, Offset, Output
+from yibao.api.rest.common import CODE, Limit, ListOf, LocalTime, MoneyOut, Offset, Output
 from yibao.bureau import statements as service
+from yibao.bureau import visits as visit_service
 from yibao.errors import ErrorCode, NotFoundError
 
 router = APIRouter(tags=["结算与对账"])
@@ -107,6 +108,41 @@ class SettlementListPublic(Output):
     items: list[ListItemPublic]
 
 
+class VisitDiagnosisPublic(Output):
+    diag_srt_no: int
+    diag_code: str
+    diag_name: str | None
+    maindiag_flag: bool
+
+
+class FeeDetailPublic(Output):
+    feedetl_sn: str
+    med_list_codg: str
+    pric: Decimal
+    cnt: Decimal
+    det_item_fee_sumamt: MoneyOut
+    chrgitm_lv: str | None
+    med_chrgitm_type: str
+    fee_ocur_time: LocalTime
+
+
+class VisitPublic(Output):
+    mdtrt_id: str
+    psn_no: str
+    fixmedins_code: str
+    insutype: str
+    med_type: str
+    begntime: LocalTime
+    endtime: LocalTime | None
+    dept_code: str | None
+    mdtrt_stas: str
+    diagnoses: list[VisitDiagnosisPublic]
+
+
+class VisitDetailPublic(VisitPublic):
+    fee_details: list[FeeDetailPublic]
+
+
 class StatementPublic(Output):
     fixmedins_code: str
     fixmedins_name: str
@@ -127,6 +163,31 @@ class StatementPublic(Output):
 def _visible(principal: Principal, fixmedins_code: str, field: str, key: str) -> None:
     if not principal.may_see(fixmedins_code):
         raise NotFoundError(ErrorCode.NOT_FOUND, field=field, detail=key)
+
+
+@router.get("/visits", summary="就诊查询（按机构、人员、日期）")
+def list_visits(
+    user: TenantReader,
+    uow: UowDep,
+    fixmedins_code: CodeQuery = None,
+    psn_no: Annotated[str | None, Query(pattern=CODE)] = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> ListOf[VisitPublic]:
+    f = visit_service.VisitFilter(user.tenant_filter(fixmedins_code), psn_no, date_from, date_to)
+    page = visit_service.list_visits(uow(), f, offset=offset, limit=limit)
+    return ListOf[VisitPublic](data=[VisitPublic.model_validate(v) for v in page.data], count=page.count)
+
+
+@router.get("/visits/{mdtrt_id}", summary="就诊详情（含诊断与费用明细）")
+def get_visit(
+    mdtrt_id: Annotated[str, Path(min_length=1, max_length=30)], user: TenantReader, uow: UowDep
+) -> VisitDetailPublic:
+    found = visit_service.get_visit(uow(), mdtrt_id)
+    _visible(user, found.fixmedins_code, "mdtrt_id", mdtrt_id)
+    return VisitDetailPublic.model_validate(found)
 
 
 @router.get("/settlements", summary="结算查询（按机构、人员、日期）")

@@ -136,7 +136,7 @@ def assign_history(feats: ir.Table, combos: ir.Table, params: DipCatalog) -> ir.
     a = first.left_join(small, first.group_code == small.s_code)
     to_fallback = a.s_code.notnull() & (a.group_type == "comprehensive")
     a = a.mutate(
-        group_code=ibis.ifelse(to_fallback, "*#" + a.group_code.split("#")[1], a.group_code),
+        group_code=ibis.ifelse(to_fallback, "*#" + _suffix(a.kind_rank), a.group_code),
         group_type=ibis.ifelse(to_fallback, "fallback", a.group_type),
     ).drop("s_code")
     return _trim(a, params.trim_sd)
@@ -177,22 +177,28 @@ def build_catalog(assigned: ir.Table, combos: ir.Table, params: DipCatalog, year
         score=score.round(4).cast(POINTS),
         grassroots=grassroots,
         method=ibis.literal(method),
-    ).drop("wmean", "all_mean", "denominator", "plain_mean", "sd_pop")
+        all_mean=groups.all_mean.round(2),
+        base_mean=groups.denominator.round(2),
+    ).drop("wmean", "denominator", "plain_mean", "sd_pop")
+    return CatalogExprs(groups=groups, combos=combos, assigned=assigned,
+                        summary=catalog_summary(assigned, groups))
 
+
+def catalog_summary(assigned: ir.Table, groups: ir.Table) -> ir.Table:
+    """One row: cases, core cases, core coverage, RIV (1 − within-group SS ÷ total SS), means, method."""
+    kept = assigned.filter(assigned.kept)
+    x = kept.cost.cast("float64")
     total = kept.aggregate(n_all=x.count(), var_all=x.var(how="pop"))
-    within = groups.aggregate(ss=(groups.var_pop.fill_null(0) * groups.kept_count).sum())
+    within = groups.aggregate(ss=(groups.var_pop.fill_null(0) * groups.kept_count).sum(),
+                              all_mean=groups.all_mean.max(), base_mean=groups.base_mean.max(),
+                              method=groups.method.max())
     cover = assigned.aggregate(cases=assigned.count(),
                                core=(assigned.group_type == "core").cast("int64").sum())
-    summary = cover.cross_join(total).cross_join(within).cross_join(overall.select(all_mean="wmean"))
-    summary = summary.cross_join(base_mean)
-    summary = summary.mutate(
+    summary = cover.cross_join(total).cross_join(within)
+    return summary.mutate(
         core_coverage=(summary.core / summary.cases).round(4),
         riv=(1 - summary.ss / (summary.var_all * summary.n_all)).round(4),
-        all_mean=summary.all_mean.round(2),
-        base_mean=summary.denominator.round(2),
-        method=ibis.literal(method),
     ).select("cases", "core", "core_coverage", "riv", "all_mean", "base_mean", "method")
-    return CatalogExprs(groups=groups, combos=combos, assigned=assigned, summary=summary)
 
 
 def _denominator(groups: ir.Table, params: DipCatalog) -> tuple[ir.Table, str]:
@@ -213,5 +219,5 @@ def base_group_cases(assigned: ir.Table, params: DipCatalog) -> ir.IntegerScalar
     return assigned.filter(assigned.group_code == code).count()
 
 
-__all__ = ["CatalogExprs", "assign_groups", "assign_history", "base_group_cases", "history_combos", "build_catalog", "listed_group",
+__all__ = ["CatalogExprs", "assign_groups", "assign_history", "base_group_cases", "catalog_summary", "history_combos", "build_catalog", "listed_group",
            "merge_combinations"]

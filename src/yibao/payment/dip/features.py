@@ -43,11 +43,26 @@ def severity_table() -> pa.Table:
     return pa.table({"code": codes, "level": pa.array([levels[c] for c in codes], pa.int32())})
 
 
+def codes(column: ir.StringValue) -> ir.ArrayValue:
+    """A "|"-joined code list as an array. Spark's split takes a regex and DuckDB's a literal, so the
+    separator is first replaced by "," (the same either way)."""
+    return column.replace("|", ",").split(",")
+
+
+CASE_COLUMNS = ("case_id", "psn_no", "fixmedins_code", "insutype", "age", "age_days", "ipt_days", "dscg_way",
+                "diag_codes", "oprn_codes", "adm_date", "dscg_date", "setl_year", "medfee_sumamt")
+CARRIED = ("prev_dscg", "setl_month", "cross_region")  # added by the settlement service when present
+
+
 def case_features(cases: ir.Table, kinds: ir.Table, severities: ir.Table) -> ir.Table:
-    """Add the DIP grouping features to a ``cases`` table (kinds/severities: the two tables above, as Ibis)."""
-    diags = cases.diag_codes.split("|")
+    """Add the DIP grouping features to a ``cases`` table (kinds/severities: the two tables above, as Ibis).
+
+    Only the columns DIP uses are kept (the cost-by-category columns are dropped early: narrower rows).
+    """
+    cases = cases.select(*CASE_COLUMNS, *(c for c in CARRIED if c in cases.columns))
+    diags = codes(cases.diag_codes)
     principal = diags[0]
-    oprns = cases.oprn_codes.split("|")
+    oprns = codes(cases.oprn_codes)
     has_oprn = cases.oprn_codes.notnull() & (cases.oprn_codes.length() > 0)
     rest = oprns[1:].sort().join("+")
     combo = ibis.ifelse(has_oprn, ibis.ifelse(oprns.length() > 1, oprns[0] + "+" + rest, oprns[0]), "")
@@ -60,17 +75,17 @@ def case_features(cases: ir.Table, kinds: ir.Table, severities: ir.Table) -> ir.
         died=cases.dscg_way == DIED,
         cost=cases.medfee_sumamt,
     )
-    # treatment kind over the distinct combinations (small), then joined back
-    combos = base.filter(base.combo != "").select("combo").distinct()
-    exploded = combos.select("combo", code=combos.combo.split("+").unnest())
-    ranked = exploded.left_join(kinds, exploded.code == kinds.code).group_by("combo").agg(
+    # treatment kind over the distinct procedure lists (small), then joined back
+    lists = base.filter(has_oprn).select(ox="oprn_codes").distinct()
+    exploded = lists.select("ox", code=codes(lists.ox).unnest())
+    ranked = exploded.left_join(kinds, exploded.code == kinds.code).group_by("ox").agg(
         kind_rank=kinds.kind_rank.coalesce(UNKNOWN_PROCEDURE_RANK).max()
     )
     # severity over the distinct secondary-diagnosis strings
     secondary = base.filter(diags.length() > 1).select(dx=base.diag_codes).distinct()
-    sec = secondary.select("dx", code=secondary.dx.split("|")[1:].unnest())
+    sec = secondary.select("dx", code=codes(secondary.dx)[1:].unnest())
     sev = sec.join(severities, sec.code == severities.code).group_by("dx").agg(cc_level=severities.level.max())
-    out = base.left_join(ranked, "combo").drop("combo_right")
+    out = base.left_join(ranked, base.oprn_codes == ranked.ox).drop("ox")
     out = out.left_join(sev, out.diag_codes == sev.dx).drop("dx")
     return out.mutate(
         kind_rank=out.kind_rank.coalesce(0).cast("int32"),
@@ -78,4 +93,4 @@ def case_features(cases: ir.Table, kinds: ir.Table, severities: ir.Table) -> ir.
     ).drop("cc_level")
 
 
-__all__ = ["KIND_LABELS", "KIND_RANK", "KIND_SUFFIX", "case_features", "kind_table", "severity_table"]
+__all__ = ["KIND_LABELS", "KIND_RANK", "KIND_SUFFIX", "case_features", "codes", "kind_table", "severity_table"]

@@ -17,6 +17,7 @@ Optional inputs: ``dip_evaluations`` (fixmedins_code, eval_grade, credit_grade, 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -49,9 +50,16 @@ class CatalogSummary:
     method: str
 
 
+def _lookup(wh: Warehouse, name: str, build: Callable[[], pa.Table]) -> ir.Table:
+    """A code lookup table kept in the warehouse (read as Parquet: cheap on every backend)."""
+    if name not in wh.tables():
+        wh.write(name, build())
+    return wh.table(name)
+
+
 def _features(wh: Warehouse, cases: ir.Table) -> ir.Table:
-    kinds = ibis.memtable(kind_table())
-    sevs = ibis.memtable(severity_table())
+    kinds = _lookup(wh, "dip_procedure_kinds", kind_table)
+    sevs = _lookup(wh, "dip_cc_levels", severity_table)
     return case_features(cases, kinds, sevs)
 
 
@@ -92,11 +100,12 @@ def build_catalog(wh: Warehouse, pack: PaymentPack, year: int) -> CatalogSummary
                                   detail=f"基准病种在历史数据中仅 {n_base} 例，少于 {params.min_core_cases} 例")
             params = params.model_copy(update={"score_method": "mean_cost"})
     built = cat.build_catalog(assigned, combos, params, years)
-    groups = built.groups.to_pyarrow()
+    cached_groups = cached(wh, built.groups)
+    groups = cached_groups.to_pyarrow()
     wh.write("dip_catalog", groups)
     wh.write("dip_catalog_combos", combos.filter(combos.core).to_pyarrow())
     wh.write("dip_subtypes", build_subtypes(assigned, dip.subtypes).to_pyarrow())
-    summary = built.summary.to_pyarrow().to_pylist()[0]
+    summary = cat.catalog_summary(assigned, cached_groups).to_pyarrow().to_pylist()[0]
     summary["years"] = ",".join(str(y) for y in years)
     summary["catalog_year"] = year
     wh.write("dip_catalog_summary", pa.Table.from_pylist([summary]))
@@ -112,9 +121,7 @@ def _scored(wh: Warehouse, pack: PaymentPack, cases: ir.Table, expected_pv: Deci
     groups = wh.table("dip_catalog")
     feats = _features(wh, cases)
     assigned = cat.assign_groups(feats, wh.table("dip_catalog_combos"), groups.select("group_code"), dip.catalog)
-    typed = assigned.mutate(group_type=ibis.ifelse(assigned.group_type == "comprehensive", "comprehensive",
-                                                   assigned.group_type))
-    sub = apply_subtypes(typed, wh.table("dip_subtypes"), dip.subtypes)
+    sub = apply_subtypes(assigned, wh.table("dip_subtypes"), dip.subtypes)
     coefs = institution_coefficients(wh.table("institutions"), optional_table(wh, "dip_evaluations"), dip)
     return cached(wh, base_points(sub, groups, coefs, dip, expected_pv))
 
@@ -163,7 +170,8 @@ def year_points(wh: Warehouse, pack: PaymentPack, year: int, month: int | None =
     overall = Decimal(next(iter(params.values()))["overall_pv"])
     cases = wh.table("cases")
     # previous discharge of the same person (15-day readmission), looking back into last year
-    window = cases.filter(cases.setl_year.isin([year - 1, year]))
+    since = dt.date(year, 1, 1) - dt.timedelta(days=dip.markers.readmission_days)
+    window = cases.filter((cases.setl_year == year) | ((cases.setl_year == year - 1) & (cases.dscg_date >= since)))
     window = window.mutate(prev_dscg=window.dscg_date.lag().over(group_by="psn_no", order_by=["adm_date", "case_id"]))
     scope = window.filter(window.setl_year == year)
     scope = scope.mutate(setl_month=scope.dscg_date.month().cast("int32"))

@@ -17,7 +17,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from yibao.errors import ErrorCode, YibaoError
+from yibao.errors import ConflictError, ErrorCode, InputError
 from yibao.money import fen
 from yibao.payment import clearing
 from yibao.payment.dip.service import cached, optional_table, parameters, year_points
@@ -72,7 +72,7 @@ def _case_sum(lines: pa.Table) -> dict[tuple[str, str], Decimal]:
 def settle_month(wh: Warehouse, pack: PaymentPack, year: int, month: int) -> list[FundResult]:
     """月度结算 of ``year-month``: queue special reviews, score the month's cases, pay per institution."""
     if not 1 <= month <= 12:
-        raise YibaoError(ErrorCode.INVALID_VALUE, field="month", detail=str(month))
+        raise InputError(ErrorCode.INVALID_VALUE, field="month", detail=f"月份应为 1–12：{month}")
     params = parameters(wh, year)
     pts = cached(wh, year_points(wh, pack, year, month, refresh_queue=True))
     sums = _sums(pts)
@@ -156,7 +156,7 @@ def clear_year(wh: Warehouse, pack: PaymentPack, year: int) -> list[FundResult]:
         pvs[code], ratios[code] = pv, fund.fund_pay_ratio
         total = sum((ln.dip_amount for ln in lines), Decimal(0))
         if pack.require_dip().point_value.mode == "floating" and lines and total != budget:
-            raise YibaoError(ErrorCode.UNBALANCED, field="budget", detail=f"{code}：Σ {total} ≠ 预算 {budget}")
+            raise ConflictError(ErrorCode.UNBALANCED, field="budget", detail=f"{code}：Σ {total} ≠ 预算 {budget}")
         cross = {k[1]: v[0] for k, v in sums.items() if k[0] == code and k[2]}
         for line in lines:
             out_rows.append({"year": year, "insutype": code, "fixmedins_code": line.key, "points": line.points,

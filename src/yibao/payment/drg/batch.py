@@ -17,20 +17,25 @@ the output is the input with ``mdc, adrg, drg, status`` added.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ibis
 import ibis.expr.types as ir
 
 from yibao.payment.drg.model import WHITESPACE, GroupStatus
 from yibao.payment.drg.rules import Compare, HasBirthWeight, NoOrProcedure, RegionCount, Sex, Term
 from yibao.payment.drg.scheme import Scheme, default_scheme
-from yibao.payment.drg.tables import SchemeTables, scheme_tables
+from yibao.payment.drg.tables import SchemeTables, scheme_memtables, scheme_tables
 
 INPUT_COLUMNS = ("case_id", "gend", "age", "age_days", "nwb_bir_wt", "diag_codes", "oprn_codes")
 OUTPUT_COLUMNS = ("mdc", "adrg", "drg", "status")
 _SEP = "\x1f"  # split on a non-regex character: Spark's SPLIT takes a pattern, "|" would misfire
 
 
-def _shared(t: ir.Table) -> ir.Table:
+Materialise = Callable[[ir.Table], ir.Table]
+
+
+def barrier(t: ir.Table) -> ir.Table:
     """Mark a table that several branches read: Ibis then emits it once as a CTE (which DuckDB
     materialises) instead of fusing it into every consumer and recomputing it there."""
     return t.limit(None)
@@ -48,7 +53,7 @@ def _number(col: ir.Column) -> ir.FloatingColumn:
 
 
 def _head_tail(col: ir.Column) -> tuple[ir.StringValue, ir.StringValue]:
-    """The first code (trimmed) and the rest of a ``"|"``-joined string, without building lists."""
+    """The first code and the rest of a ``"|"``-joined string, without building lists."""
     text = _clean(col)
     at = text.find("|")
     head = ibis.ifelse(at >= 0, text.substr(0, at), text)
@@ -120,14 +125,21 @@ def _scalar_only(base: ir.Table, zero: ir.Table, masks: ir.Table, keys: list[str
     return pairs.filter((pairs.mask & pairs._mask) == pairs.mask).select("_cid", *keys)
 
 
-def group_table(cases: ir.Table, scheme: Scheme | None = None) -> ir.Table:
-    """Add ``mdc, adrg, drg, status`` to every case; identical groups to ``group_case``."""
+def group_table(cases: ir.Table, scheme: Scheme | None = None, *, materialise: Materialise = barrier) -> ir.Table:
+    """Add ``mdc, adrg, drg, status`` to every case; identical groups to ``group_case``.
+
+    ``materialise`` is applied to the intermediate tables several branches read. The default
+    (:func:`barrier`) suits DuckDB, which materialises shared CTEs itself; Spark inlines CTEs and
+    re-plans every copy, so its shell passes
+    :func:`~yibao.payment.drg.service.spark_materialiser` (or anything that persists).
+    """
     scheme = scheme or default_scheme()
+    share = materialise
     st: SchemeTables = scheme_tables(scheme)
-    m = {name: ibis.memtable(table) for name, table in st.tables.items()}
-    c = _prepare(cases, m)
-    dxl, pxl = _long_codes(c, m)
-    b = _facts(c, dxl, pxl, st)
+    m = scheme_memtables(scheme)
+    c = _prepare(cases, m, share)
+    dxl, pxl = _long_codes(c, m, share)
+    b = _facts(c, dxl, pxl, st, share)
     masks = b.select("_cid", "_mask")
     # membership atoms that hold, one row per (case, atom)
     ids = [
@@ -136,12 +148,12 @@ def group_table(cases: ir.Table, scheme: Scheme | None = None) -> ir.Table:
         dxl.select("_cid", code=dxl.to_code).join(m["anydx_atoms"], "code").select("_cid", "atom").distinct(),
         pxl.select("_cid", code=pxl.to_code).join(m["anyproc_atoms"], "code").select("_cid", "atom").distinct(),
     ]
-    atoms = _shared(ibis.union(*ids, distinct=False))
+    atoms = share(ibis.union(*ids, distinct=False))
 
     gate_ok = _satisfied(atoms, m, "g", masks, ["mdc"])
     if st.tables["gconj0"].num_rows:
         gate_ok = ibis.union(gate_ok, _scalar_only(masks.select("_cid"), m["gconj0"], masks, ["mdc"]), distinct=False)
-    gate_ok = _shared(gate_ok.distinct())
+    gate_ok = share(gate_ok.distinct())
     rule_ok = _satisfied(atoms, m, "r", masks, ["ord", "mdc"])
     if st.tables["rconj0"].num_rows:
         rule_ok = ibis.union(rule_ok, _scalar_only(gate_ok, m["rconj0"], masks, ["ord", "mdc"]), distinct=False)
@@ -157,7 +169,7 @@ def group_table(cases: ir.Table, scheme: Scheme | None = None) -> ir.Table:
     return _finish(cases, r, scheme)
 
 
-def _prepare(cases: ir.Table, m: dict[str, ir.Table]) -> ir.Table:
+def _prepare(cases: ir.Table, m: dict[str, ir.Table], share: Materialise) -> ir.Table:
     """One row per case: numbers parsed, principal / main code split off and translated."""
     dx_tr, px_tr = m["dx_tr"], m["px_tr"]
     pdx_raw, dxs = _head_tail(cases.diag_codes)
@@ -175,10 +187,10 @@ def _prepare(cases: ir.Table, m: dict[str, ir.Table]) -> ir.Table:
     pdx = dx_tr.select(_pdx_raw=dx_tr.from_code, _pdx=dx_tr.to_code, _pdx_excl=dx_tr.p_excl, _pdx_region=dx_tr.region)
     mproc = px_tr.select(_mproc_raw=px_tr.from_code, _mproc=px_tr.to_code)
     c = c.left_join(pdx, "_pdx_raw").drop("_pdx_raw_right")
-    return _shared(c.left_join(mproc, "_mproc_raw").drop("_mproc_raw_right"))
+    return share(c.left_join(mproc, "_mproc_raw").drop("_mproc_raw_right"))
 
 
-def _long_codes(c: ir.Table, m: dict[str, ir.Table]) -> tuple[ir.Table, ir.Table]:
+def _long_codes(c: ir.Table, m: dict[str, ir.Table], share: Materialise) -> tuple[ir.Table, ir.Table]:
     """Diagnoses (principal from the case row, secondaries unnested) and procedures, translated.
 
     A secondary diagnosis counts as MCC / CC unless its exclusion table is the principal's.
@@ -195,14 +207,14 @@ def _long_codes(c: ir.Table, m: dict[str, ir.Table]) -> tuple[ir.Table, ir.Table
     pri = c.filter(c._pdx_raw != "").select(
         "_cid", to_code=c._pdx, region=c._pdx_region, _mcc=ibis.literal(False), _cc=ibis.literal(False)
     )
-    dxl = _shared(ibis.union(pri, sec, distinct=False))
+    dxl = share(ibis.union(pri, sec, distinct=False))
     pxl = c.select("_cid", _code=_unnest_codes(c._pxs))
     pxl = pxl.filter(pxl._code != "")
-    pxl = _shared(pxl.left_join(px_tr, pxl._code == px_tr.from_code))
+    pxl = share(pxl.left_join(px_tr, pxl._code == px_tr.from_code))
     return dxl, pxl
 
 
-def _facts(c: ir.Table, dxl: ir.Table, pxl: ir.Table, st: SchemeTables) -> ir.Table:
+def _facts(c: ir.Table, dxl: ir.Table, pxl: ir.Table, st: SchemeTables, share: Materialise) -> ir.Table:
     """Per case: validity inputs, untranslatable codes, MCC / CC, regions, OR flag, scalar mask."""
     dx_agg = dxl.group_by("_cid").aggregate(
         _ndx=ibis._.count(),
@@ -229,7 +241,7 @@ def _facts(c: ir.Table, dxl: ir.Table, pxl: ir.Table, st: SchemeTables) -> ir.Ta
         _bad_dx=b._bad_dx.fill_null(False),
         _bad_px=(b._bad_px.fill_null(False) | ((b._mproc_raw == "") & (b._nproc.fill_null(0) > 0))).fill_null(False),
     )
-    return _shared(b.mutate(_mask=_mask(st.scalars, b)))
+    return share(b.mutate(_mask=_mask(st.scalars, b)))
 
 
 def _finish(cases: ir.Table, r: ir.Table, scheme: Scheme) -> ir.Table:
@@ -263,4 +275,4 @@ def _finish(cases: ir.Table, r: ir.Table, scheme: Scheme) -> ir.Table:
     return out.select(*keep, *OUTPUT_COLUMNS)
 
 
-__all__ = ["INPUT_COLUMNS", "OUTPUT_COLUMNS", "group_table"]
+__all__ = ["INPUT_COLUMNS", "OUTPUT_COLUMNS", "Materialise", "barrier", "group_table"]

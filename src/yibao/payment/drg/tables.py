@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import ibis
+import ibis.expr.types as ir
 import pyarrow as pa
 
 from yibao.payment.drg.rules import Member, Term, dnf
@@ -167,6 +169,12 @@ def _split(prefix: str, conj: dict[str, list], atoms: dict[str, list], key: str)
     }
 
 
+@lru_cache(maxsize=8)
+def scheme_memtables(scheme: Scheme) -> dict[str, ir.Table]:
+    """The tables as Ibis in-memory tables, made once so a backend registers them only once."""
+    return {name: ibis.memtable(table) for name, table in scheme_tables(scheme).tables.items()}
+
+
 def _typed(cols: dict[str, list]) -> pa.Table:
     """Integer columns as int64, strings as strings (empty lists keep their type)."""
     arrays = {}
@@ -176,4 +184,4 @@ def _typed(cols: dict[str, list]) -> pa.Table:
     return pa.table(arrays)
 
 
-__all__ = ["SchemeTables", "scheme_tables"]
+__all__ = ["SchemeTables", "scheme_memtables", "scheme_tables"]
