@@ -68,6 +68,30 @@ def settle(month: int = typer.Option(..., "--month", min=1, max=12, help="结算
         console.print(_fund_table(f"{year} 年 {month} 月 DIP 月度结算", results))
 
 
+@app.command("queue")
+def queue(year: int = _YEAR, warehouse: Path | None = _HOME) -> None:
+    """列出特例单议队列（月度结算时按费用倍率从高到低入队）及已评定结论。"""
+    from yibao.errors import ErrorCode, NotFoundError
+    from yibao.payment.dip.service import optional_table
+
+    with handle_errors():
+        wh = _open("duckdb", warehouse)
+        stored = optional_table(wh, "dip_review_queue")
+        if stored is None:
+            raise NotFoundError(ErrorCode.NOT_FOUND, field="dip_review_queue", detail="请先运行 yibao dip settle")
+        rows = stored.filter(stored.year == year).order_by([stored.cost_ratio.desc()]).to_pyarrow().to_pylist()
+        decisions = optional_table(wh, "dip_review_decisions")
+        done = {r["case_id"]: r for r in decisions.to_pyarrow().to_pylist()} if decisions is not None else {}
+        table = Table(title=f"{year} 年特例单议队列（{len(rows)} 例）")
+        for head in ("病例号", "机构", "病种", "医疗总费用", "费用倍率", "基础分值", "评定分值", "评审人", "理由"):
+            table.add_column(head)
+        for r in rows:
+            d = done.get(r["case_id"], {})
+            table.add_row(r["case_id"], r["fixmedins_code"], r["group_code"], f"{r['cost']:,}", str(r["cost_ratio"]),
+                          str(r["base_points"]), str(d.get("points", "待评")), d.get("reviewer", ""), d.get("reason", ""))
+        console.print(table)
+
+
 @app.command("review")
 def review(case_id: str = typer.Argument(..., help="病例号"),
            points: str = typer.Option(..., "--points", help="评定分值"),

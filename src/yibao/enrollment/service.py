@@ -28,6 +28,7 @@ from yibao.enrollment.rules import Contribution, EnrolmentEvent, WaitingDecision
 from yibao.errors import ConflictError, ErrorCode, InputError, NotFoundError
 from yibao.money import fen
 from yibao.policy.loader import pack_in_force
+from yibao.policy.schema import IDENTITY_CODES
 from yibao.policy.service import packs_for
 from yibao.store.models import CoveragePeriod, InsuranceStatus, Person, PersonIdentity
 from yibao.store.uow import SqlUnitOfWork
@@ -37,14 +38,6 @@ log = logging.getLogger(__name__)
 RESIDENT = "390"
 EMPLOYEE = "310"
 ASSISTANCE_SOURCE = "医疗救助基金"
-# psn_idet_type (store, HardshipIdentity) → the identity names policy packs use (policy.schema.IDENTITIES).
-IDENTITY_NAMES = {
-    "01": "extreme_poverty",
-    "02": "minimum_living",
-    "03": "low_income",
-    "04": "relapse_risk",
-    "05": "lifted_out",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +101,8 @@ def add_identity(
     uow: SqlUnitOfWork, psn_no: str, psn_idet_type: str, begndate: dt.date, enddate: dt.date | None, memo: str | None
 ) -> PersonIdentity:
     """困难人员身份 held from ``begndate`` (to ``enddate``, or still held)."""
-    if psn_idet_type not in IDENTITY_NAMES:
-        raise InputError(ErrorCode.UNKNOWN_CODE, field="psn_idet_type", detail=f"可选 {'、'.join(IDENTITY_NAMES)}")
+    if psn_idet_type not in IDENTITY_CODES:
+        raise InputError(ErrorCode.UNKNOWN_CODE, field="psn_idet_type", detail=f"可选 {'、'.join(IDENTITY_CODES)}")
     if enddate is not None and enddate < begndate:
         raise InputError(ErrorCode.INVALID_DATE, field="enddate", detail="结束日期早于开始日期")
     with uow:
@@ -130,9 +123,9 @@ def identities(uow: SqlUnitOfWork, psn_no: str) -> list[PersonIdentity]:
 def held_on(person: Person, on: dt.date) -> frozenset[str]:
     """The policy identity names ``person`` holds on ``on``."""
     return frozenset(
-        IDENTITY_NAMES[i.psn_idet_type]
+        IDENTITY_CODES[i.psn_idet_type]
         for i in person.identities
-        if i.psn_idet_type in IDENTITY_NAMES and i.begndate <= on and (i.enddate is None or i.enddate >= on)
+        if i.psn_idet_type in IDENTITY_CODES and i.begndate <= on and (i.enddate is None or i.enddate >= on)
     )
 
 
@@ -215,7 +208,6 @@ def coverage_periods(uow: SqlUnitOfWork, psn_no: str) -> list[CoveragePeriod]:
 
 __all__ = [
     "ASSISTANCE_SOURCE",
-    "IDENTITY_NAMES",
     "Enrolment",
     "add_identity",
     "coverage_periods",

@@ -33,7 +33,7 @@ from yibao.enrollment.rules import Coverage
 from yibao.errors import ConflictError, ErrorCode, InputError, NotFoundError, PermissionDenied
 from yibao.money import ZERO
 from yibao.policy.loader import pack_in_force
-from yibao.policy.schema import PolicyPack
+from yibao.policy.schema import IDENTITY_CODES, PolicyPack
 from yibao.settlement import engine
 from yibao.settlement.accumulators import Accumulators
 from yibao.settlement.model import Claim, ClaimItem
@@ -59,14 +59,6 @@ from yibao.store.uow import SqlUnitOfWork
 CATALOG_TTL_SECONDS = 30.0
 OUTPATIENT_MED_TYPES = frozenset({"11", "12", "13", "14", "51"})
 INPATIENT_MED_TYPES = frozenset({"21", "22", "23", "24", "52"})
-# psn_idet_type (store, HardshipIdentity) → the identity names policy packs use (policy.schema.IDENTITIES).
-IDENTITY_NAMES = {
-    "01": "extreme_poverty",
-    "02": "minimum_living",
-    "03": "low_income",
-    "04": "relapse_risk",
-    "05": "lifted_out",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,9 +167,9 @@ def coverage_of(period: CoveragePeriod | None) -> Coverage | None:
 
 def engine_person(person: Person, on: dt.date) -> EnginePerson:
     identities = frozenset(
-        IDENTITY_NAMES[i.psn_idet_type]
+        IDENTITY_CODES[i.psn_idet_type]
         for i in person.identities
-        if i.psn_idet_type in IDENTITY_NAMES and i.begndate <= on and (i.enddate is None or i.enddate >= on)
+        if i.psn_idet_type in IDENTITY_CODES and i.begndate <= on and (i.enddate is None or i.enddate >= on)
     )
     return EnginePerson(person.psn_no, person.psn_type, person.insuplc_admdvs, identities)
 

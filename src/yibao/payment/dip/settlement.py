@@ -26,6 +26,7 @@ from yibao.store.warehouse import Warehouse
 
 MONEY = pa.decimal128(18, 2)
 POINTS = pa.decimal128(18, 4)
+PART_ROWS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -51,22 +52,33 @@ def _sums(points: ir.Table) -> dict[tuple[str, str, bool], tuple[Decimal, Decima
             for r in agg}
 
 
-def _with_amounts(points: ir.Table, pv: dict[str, Decimal], ratio: dict[str, Decimal]) -> pa.Table:
+def _with_amounts(points: ir.Table, pv: dict[str, Decimal], ratio: dict[str, Decimal]) -> ir.Table:
     """Case lines with ``point_value`` and ``amount`` = fen(points × value × fund ratio)."""
     value = ibis.cases(*((points.insutype == k, ibis.literal(v, type="decimal(18, 6)")) for k, v in pv.items()),
                        else_=ibis.literal(Decimal(0), type="decimal(18, 6)"))
     share = ibis.cases(*((points.insutype == k, ibis.literal(v, type="decimal(9, 4)")) for k, v in ratio.items()),
                        else_=ibis.literal(Decimal(0), type="decimal(9, 4)"))
     amount = (points.points * value).round(6) * share
-    return points.mutate(point_value=value, amount=amount.round(2).cast("decimal(18, 2)")).to_pyarrow()
+    return points.mutate(point_value=value, amount=amount.round(2).cast("decimal(18, 2)"))
 
 
-def _case_sum(lines: pa.Table) -> dict[tuple[str, str], Decimal]:
-    out: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for r in lines.group_by(["insutype", "fixmedins_code", "cross_region"]).aggregate([("amount", "sum")]).to_pylist():
-        if not r["cross_region"]:
-            out[(r["insutype"], r["fixmedins_code"])] += _dec(r["amount_sum"])
-    return out
+def _write_parts(wh: Warehouse, name: str, expr: ir.Table, prefix: str) -> None:
+    """Stream ``expr`` into parts ``<prefix>-NNNN`` of table ``name`` (bounded memory at any size)."""
+    folder = wh.root / name
+    for old in folder.glob(f"part-{prefix}-*.parquet"):
+        old.unlink()
+    parts = max(1, -(-int(expr.count().execute()) // PART_ROWS))
+    for i in range(parts):
+        # split by a hash of the case id: any backend, each part materialised on its own
+        part = expr if parts == 1 else expr.filter((expr.case_id.hash() % parts).abs() == i)
+        wh.write(name, part.to_pyarrow(), partition=f"{prefix}-{i:04d}")
+
+
+def _case_sum(lines: ir.Table) -> dict[tuple[str, str], Decimal]:
+    """Σ case-line amounts per (fund, institution), local cases only."""
+    local = lines.filter(~lines.cross_region)
+    rows = local.group_by("insutype", "fixmedins_code").agg(s=local.amount.sum()).to_pyarrow().to_pylist()
+    return {(r["insutype"], r["fixmedins_code"]): _dec(r["s"]) for r in rows}
 
 
 def settle_month(wh: Warehouse, pack: PaymentPack, year: int, month: int) -> list[FundResult]:
@@ -98,7 +110,7 @@ def settle_month(wh: Warehouse, pack: PaymentPack, year: int, month: int) -> lis
                                   sum((ln.amount for ln in lines), Decimal(0)), len(lines),
                                   sum(cross_amount.values(), Decimal(0))))
     case_lines = _with_amounts(pts, pvs, ratios)
-    wh.write("dip_case_points", case_lines, partition=f"{year}-{month:02d}")
+    _write_parts(wh, "dip_case_points", case_lines, f"{year}-{month:02d}")
     case_sum = _case_sum(case_lines)
     for row in rows:
         row["rounding"] = row["amount"] - case_sum.get((row["insutype"], row["fixmedins_code"]), Decimal(0))
@@ -168,7 +180,7 @@ def clear_year(wh: Warehouse, pack: PaymentPack, year: int) -> list[FundResult]:
                           "amount": a.amount, "reason": a.reason} for a in line.adjustments]
         results.append(FundResult(code, budget, pv, sum((r.points for r in rows), Decimal(0)), total, len(lines),
                                   sum((r["cross_amount"] for r in out_rows if r["insutype"] == code), Decimal(0))))
-    wh.write("dip_year_points", _with_amounts(pts, pvs, ratios), partition=str(year))
+    _write_parts(wh, "dip_year_points", _with_amounts(pts, pvs, ratios), str(year))
     wh.write("dip_clearing", _clearing_table(out_rows), partition=str(year))
     wh.write("dip_adjustments", pa.Table.from_pylist(adj_rows, schema=pa.schema([
         ("year", pa.int32()), ("insutype", pa.string()), ("fixmedins_code", pa.string()), ("kind", pa.string()),

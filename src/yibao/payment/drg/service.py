@@ -1,8 +1,9 @@
 """Group a file of cases (CSV or Parquet in, CSV or Parquet out): the imperative shell of the grouper.
 
-The file is read by DuckDB (CSV as text, so every other column passes through exactly as
-written), grouped by :func:`~yibao.payment.drg.batch.group_table` in chunks of ``chunk_size``
-cases (so ten million cases stay within a few GB), and written in input order.
+The file is streamed by DuckDB (CSV as text, so every other column passes through exactly as
+written) in chunks of ``chunk_size`` cases, each grouped by
+:func:`~yibao.payment.drg.batch.group_table` on a second connection and appended to the output
+in input order, so memory is bounded by the chunk, not the file.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import uuid
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
@@ -65,25 +67,27 @@ def group_file(
     fmt_in, fmt_out = _format(source, "INPUT"), _format(target, "--out")
     if not source.exists():
         raise InputError(ErrorCode.NOT_FOUND, field="INPUT", detail=str(source))
-    con = ibis.duckdb.connect()
-    raw = con.read_csv(source, all_varchar=True) if fmt_in == ".csv" else con.read_parquet(source)
+    reader, group_con = duckdb.connect(), ibis.duckdb.connect()  # a stream and a query at once
+    literal = "'" + str(source).replace("'", "''") + "'"
+    scan = f"read_csv({literal}, all_varchar = true)" if fmt_in == ".csv" else f"read_parquet({literal})"
+    raw = reader.sql(f"SELECT * FROM {scan}")
     missing = [c for c in INPUT_COLUMNS if c not in raw.columns]
     if missing:
         raise InputError(ErrorCode.MISSING_FIELD, field="、".join(missing), detail=source.name)
-    cases = con.create_table("cases", raw.mutate(**{_ROW: ibis.row_number()}), temp=True)
-    stats = con.to_pyarrow(
-        cases.aggregate(n=cases.count(), ids=cases.case_id.nunique(), nulls=cases.case_id.isnull().sum())
-    ).to_pylist()[0]
-    total = int(stats["n"])
-    if stats["ids"] != total or stats["nulls"]:
+    total, ids, nulls = reader.sql(
+        f"SELECT count(*), count(DISTINCT case_id), count(*) - count(case_id) FROM {scan}"
+    ).fetchone()  # type: ignore[misc]
+    if ids != total or nulls:
         raise InputError(ErrorCode.INVALID_VALUE, field="case_id", detail="病例编号不能为空或重复")
     summary = GroupSummary()
     writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
     try:
-        for start in range(0, max(total, 1), chunk_size):
-            chunk = cases.filter((cases[_ROW] >= start) & (cases[_ROW] < start + chunk_size))
-            out = group_table(chunk, scheme).order_by(_ROW).drop(_ROW)
-            table = con.to_pyarrow(out)
+        # stream the file in chunks: memory stays bounded by the chunk, not the file
+        for batch in raw.to_arrow_reader(chunk_size):
+            chunk = pa.Table.from_batches([batch])
+            chunk = chunk.append_column(_ROW, pa.array(range(chunk.num_rows), type=pa.int64()))
+            out = group_table(ibis.memtable(chunk), scheme).order_by(_ROW).drop(_ROW)
+            table = group_con.to_pyarrow(out)
             writer = writer or _writer(target, fmt_out, table.schema)
             writer.write_table(table)
             summary.cases += table.num_rows
@@ -93,7 +97,8 @@ def group_file(
     finally:
         if writer is not None:
             writer.close()
-        con.disconnect()
+        reader.close()
+        group_con.disconnect()
     return summary
 
 
