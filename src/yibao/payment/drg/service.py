@@ -74,9 +74,9 @@ def group_file(
     missing = [c for c in INPUT_COLUMNS if c not in raw.columns]
     if missing:
         raise InputError(ErrorCode.MISSING_FIELD, field="、".join(missing), detail=source.name)
-    total, ids, nulls = reader.sql(
+    ((total, ids, nulls),) = reader.sql(
         f"SELECT count(*), count(DISTINCT case_id), count(*) - count(case_id) FROM {scan}"
-    ).fetchone()  # type: ignore[misc]
+    ).fetchall()
     if ids != total or nulls:
         raise InputError(ErrorCode.INVALID_VALUE, field="case_id", detail="病例编号不能为空或重复")
     summary = GroupSummary()
