@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from yibao.catalog.model import CatalogEntry
@@ -34,12 +34,14 @@ from yibao.errors import ConflictError, ErrorCode, InputError, NotFoundError, Pe
 from yibao.money import ZERO
 from yibao.policy.loader import pack_in_force
 from yibao.policy.schema import IDENTITY_CODES, PolicyPack
-from yibao.settlement import engine
+from yibao.settlement import engine, hot_path
 from yibao.settlement.accumulators import Accumulators
+from yibao.settlement.hot_path import VisitRow
 from yibao.settlement.model import Claim, ClaimItem
 from yibao.settlement.model import Person as EnginePerson
 from yibao.settlement.model import Settlement as EngineSettlement
 from yibao.store.models import (
+    AnnualAccumulator,
     CatalogItem,
     FeeDetail,
     CoveragePeriod,
@@ -224,30 +226,30 @@ def policy_for(person: Person, on: dt.date) -> PolicyPack:
 # -- settlement ---------------------------------------------------------------------------------
 
 
-def _claim_for(uow: SqlUnitOfWork, caller: Caller, data: SettleInput, *, lock: bool) -> tuple[Visit, Claim, Person]:
-    visit = own_visit(uow, caller, data.mdtrt_id, data.psn_no, lock=lock)
-    ensure_open(visit)
+def _claim_for(uow: SqlUnitOfWork, caller: Caller, data: SettleInput, *, lock: bool) -> tuple[VisitRow, Claim]:
+    conn = uow.session.connection()
+    visit = hot_path.load_visit(conn, data.mdtrt_id, lock=lock)
+    if visit is None:
+        raise NotFoundError(ErrorCode.NOT_FOUND, field="mdtrt_id", detail=f"就诊 {data.mdtrt_id} 不存在")
+    if visit.fixmedins_code != caller.fixmedins_code:
+        raise PermissionDenied(ErrorCode.FORBIDDEN, field="mdtrt_id", detail="该就诊不属于本机构")
+    if visit.psn_no != data.psn_no:
+        raise InputError(ErrorCode.INVALID_VALUE, field="psn_no", detail="与就诊登记的人员不一致")
+    if visit.mdtrt_stas == VisitStatus.CANCELLED.value:
+        raise ConflictError(ErrorCode.INVALID_STATE, field="mdtrt_id", detail="就诊已撤销")
     if data.insutype != visit.insutype:
         raise InputError(ErrorCode.INVALID_VALUE, field="insutype", detail=f"就诊登记的险种为 {visit.insutype}")
     if data.med_type != visit.med_type:
         raise InputError(ErrorCode.INVALID_VALUE, field="med_type", detail=f"就诊登记的医疗类别为 {visit.med_type}")
-    if live_settlement(uow, data.mdtrt_id) is not None:
+    fees, settled = hot_path.fees_and_settled(conn, visit.mdtrt_id)
+    if settled:
         raise ConflictError(ErrorCode.INVALID_STATE, field="mdtrt_id", detail="该就诊已结算")
-    # Plain rows, not ORM objects: the settlement only reads the lines.
-    fees = uow.session.execute(
-        select(FeeDetail.med_list_codg, FeeDetail.pric, FeeDetail.cnt, FeeDetail.det_item_fee_sumamt)
-        .where(FeeDetail.mdtrt_id == visit.mdtrt_id)
-        .order_by(FeeDetail.feedetl_sn)
-    ).all()
     if not fees:
         raise InputError(ErrorCode.MISSING_FIELD, field="feedetail", detail="该就诊未上传费用明细")
-    total = sum((fee.det_item_fee_sumamt for fee in fees), ZERO)
+    total = sum((fee[3] for fee in fees), ZERO)
     if total != data.medfee_sumamt:
         raise InputError(ErrorCode.UNBALANCED, field="medfee_sumamt", detail=f"与已上传明细合计 {total} 元不符")
     hosp_lv, grassroots, home = institution_profile(uow.session, visit.fixmedins_code)
-    extra = uow.session.execute(
-        select(VisitExtra.mdtrtarea_admvs, VisitExtra.dise_codg).where(VisitExtra.mdtrt_id == visit.mdtrt_id)
-    ).first()
     claim = Claim(
         mdtrt_id=visit.mdtrt_id,
         psn_no=visit.psn_no,
@@ -257,50 +259,66 @@ def _claim_for(uow: SqlUnitOfWork, caller: Caller, data: SettleInput, *, lock: b
         setl_date=caller.when.date(),
         fixmedins_code=visit.fixmedins_code,
         fixmedins_lv=hosp_lv,
-        items=tuple(
-            ClaimItem(code, pric, cnt, amount) for code, pric, cnt, amount in fees
-        ),
-        mdtrtarea_admvs=extra.mdtrtarea_admvs if extra else home,
+        items=tuple(ClaimItem(code, pric, cnt, amount) for code, pric, cnt, amount in fees),
+        mdtrtarea_admvs=(visit.mdtrtarea_admvs if visit.has_extra else home),  # type: ignore[arg-type]
         grassroots=grassroots,
-        chronic_code=extra.dise_codg if extra else None,
+        chronic_code=visit.dise_codg if visit.has_extra else None,
         use_acct=data.acct_used_flag,
     )
-    return visit, claim, person_or_404(uow, data.psn_no)
+    return visit, claim
 
 
 def _run_engine(
-    uow: SqlUnitOfWork, claim: Claim, person: Person, counters: Mapping[str, str | int]
+    uow: SqlUnitOfWork, claim: Claim, visit: VisitRow, counters: Mapping[str, str | int]
 ) -> tuple[EngineSettlement, Accumulators]:
     day = claim.setl_date
-    policy = policy_for(person, day)
-    coverage = coverage_of(uow.coverage.covering(person.psn_no, claim.insutype, claim.begndate))
+    policy = pack_in_force(visit.insuplc_admdvs, day)
+    coverage = visit.coverage_on(claim.begndate)
     acc = Accumulators.from_dict({"psn_no": claim.psn_no, "fund_year": day.year, "insutype": claim.insutype, **counters})
     catalog = load_catalog(uow.session, claim.mdtrtarea_admvs, day)
-    return engine.settle(claim, engine_person(person, day), coverage, policy, acc, catalog=catalog)
+    identities = frozenset(
+        IDENTITY_CODES[kind]
+        for kind, begndate, enddate in visit.identities
+        if kind in IDENTITY_CODES and begndate <= day and (enddate is None or enddate >= day)
+    )
+    person = EnginePerson(visit.psn_no, visit.psn_type, visit.insuplc_admdvs, identities)
+    return engine.settle(claim, person, coverage, policy, acc, catalog=catalog)
 
 
 def presettle_visit(uow: SqlUnitOfWork, caller: Caller, data: SettleInput) -> SettleOutcome:
     """2206 / 2303 预结算: what settling now would give; writes nothing."""
-    _visit, claim, person = _claim_for(uow, caller, data, lock=False)
+    visit, claim = _claim_for(uow, caller, data, lock=False)
     row = uow.accumulators.get(claim.psn_no, claim.setl_date.year, claim.insutype)
-    settlement, _ = _run_engine(uow, claim, person, row.counters if row else {})
+    settlement, _ = _run_engine(uow, claim, visit, row.counters if row else {})
     return SettleOutcome(settlement, None, caller.when)
+
+
+_INSERT_SETL = insert(Settlement.__table__)
+_INSERT_DETAIL = insert(SettlementDetail.__table__)
+_INSERT_DELTA = insert(SettlementDelta.__table__)
+_CLOSE_VISIT = (
+    update(Visit.__table__)
+    .where(Visit.__table__.c.mdtrt_id == bindparam("k_mdtrt_id"))  # type: ignore[attr-defined]
+    .values(mdtrt_stas=bindparam("mdtrt_stas"))
+)
 
 
 def settle_visit(uow: SqlUnitOfWork, caller: Caller, data: SettleInput) -> SettleOutcome:
     """2207 / 2304 结算: lock visit and accumulator, settle, write settlement + lines + accumulator.
 
-    The ledger rows go out as plain INSERTs (no ORM unit-of-work bookkeeping for rows this
-    transaction never reads again); the accumulator keeps its versioned ORM update.
+    Everything goes out as plain Core statements on the unit of work's connection (no ORM
+    bookkeeping for rows this transaction never reads again); the accumulator update keeps the
+    ORM's version check (``WHERE version = :old``).
     """
-    visit, claim, person = _claim_for(uow, caller, data, lock=True)
-    locked = uow.accumulators.lock(claim.psn_no, claim.setl_date.year, claim.insutype)
-    settlement, after = _run_engine(uow, claim, person, locked.counters or {})
+    visit, claim = _claim_for(uow, caller, data, lock=True)
+    year = claim.setl_date.year
+    counters, version = uow.accumulators.lock_counters(claim.psn_no, year, claim.insutype)
+    settlement, after = _run_engine(uow, claim, visit, counters)
     setl_id = new_id("ST")
-    session = uow.session
-    session.execute(insert(Settlement.__table__), [_settlement_values(settlement, setl_id, visit, person, caller)])
-    session.execute(
-        insert(SettlementDetail.__table__),
+    conn = uow.session.connection()
+    conn.execute(_INSERT_SETL, [_settlement_values(settlement, setl_id, visit, caller)])
+    conn.execute(
+        _INSERT_DETAIL,
         [
             {
                 "setl_id": setl_id,
@@ -314,10 +332,12 @@ def settle_visit(uow: SqlUnitOfWork, caller: Caller, data: SettleInput) -> Settl
             for line in settlement.setldetail
         ],
     )
-    session.execute(insert(SettlementDelta.__table__), [{"setl_id": setl_id, "counters": _counters(settlement.deltas)}])
-    locked.set_amounts(dict(zip(after._fields[3:], after[3:])))
+    conn.execute(_INSERT_DELTA, [{"setl_id": setl_id, "counters": _counters(settlement.deltas)}])
+    stored = AnnualAccumulator(counters={})
+    stored.set_amounts(dict(zip(after._fields[3:], after[3:])))  # the model's own encoding of the counters
+    uow.accumulators.write_counters(claim.psn_no, year, claim.insutype, stored.counters, version)
     if visit.med_type in OUTPATIENT_MED_TYPES:
-        visit.mdtrt_stas = VisitStatus.CLOSED.value
+        conn.execute(_CLOSE_VISIT, {"k_mdtrt_id": visit.mdtrt_id, "mdtrt_stas": VisitStatus.CLOSED.value})
     return SettleOutcome(settlement, setl_id, caller.when)
 
 
@@ -345,9 +365,7 @@ def _trace_json(settlement: EngineSettlement) -> list[dict[str, object]]:
     ]
 
 
-def _settlement_values(
-    settlement: EngineSettlement, setl_id: str, visit: Visit, person: Person, caller: Caller
-) -> dict[str, object]:
+def _settlement_values(settlement: EngineSettlement, setl_id: str, visit: VisitRow, caller: Caller) -> dict[str, object]:
     values: dict[str, object] = {name: getattr(settlement, name) for name in _AMOUNT_COLUMNS}
     values.update(
         setl_id=setl_id,
@@ -356,7 +374,7 @@ def _settlement_values(
         fixmedins_code=visit.fixmedins_code,
         insutype=visit.insutype,
         med_type=visit.med_type,
-        psn_type=person.psn_type,
+        psn_type=visit.psn_type,
         setl_time=caller.when,
         pool_prop_selfpay=settlement.pool_prop_selfpay.quantize(_RATIO_UNIT),
         balc=settlement.balc,

@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from datetime import date
 from functools import cache
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from yibao.errors import ErrorCode, InputError
 from yibao.store.models import (
@@ -179,6 +180,31 @@ class SettlementRepository:
         return self.session.scalars(query).all()
 
 
+_ACC = AnnualAccumulator.__table__
+_ACC_KEY = (
+    _ACC.c.psn_no == bindparam("psn_no"),  # type: ignore[attr-defined]
+    _ACC.c.fund_year == bindparam("fund_year"),  # type: ignore[attr-defined]
+    _ACC.c.insutype == bindparam("insutype"),  # type: ignore[attr-defined]
+)
+# Built once with bound parameters (the hot path pays neither construction nor cache keys).
+_ACC_LOCK = select(_ACC.c.counters, _ACC.c.version).where(*_ACC_KEY).with_for_update()  # type: ignore[attr-defined]
+_ACC_INSERT = {
+    name: dialect.insert(_ACC).on_conflict_do_nothing().returning(_ACC.c.counters, _ACC.c.version)  # type: ignore[attr-defined]
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_ACC_WRITE = (
+    update(_ACC)
+    .where(
+        # Names apart from the columns: an UPDATE's parameters named like columns would join the SET.
+        _ACC.c.psn_no == bindparam("k_psn_no"),  # type: ignore[attr-defined]
+        _ACC.c.fund_year == bindparam("k_fund_year"),  # type: ignore[attr-defined]
+        _ACC.c.insutype == bindparam("k_insutype"),  # type: ignore[attr-defined]
+        _ACC.c.version == bindparam("k_version"),  # type: ignore[attr-defined]
+    )
+    .values(counters=bindparam("counters"), version=bindparam("version"), updated_at=bindparam("updated_at"))
+)
+
+
 class AccumulatorRepository:
     """年度累计, locked for the settlement that reads and rewrites it."""
 
@@ -199,6 +225,38 @@ class AccumulatorRepository:
         if locked is None:
             raise RuntimeError("年度累计行创建后仍不可见")
         return locked
+
+    def lock_counters(self, psn_no: str, fund_year: int, insutype: str) -> tuple[dict[str, str | int], int]:
+        """Like :meth:`lock`, as plain ``(counters, version)`` without an ORM object (the settle hot
+        path); write back with :meth:`write_counters`. One round trip once the row exists."""
+        conn = self.session.connection()
+        key = {"psn_no": psn_no, "fund_year": fund_year, "insutype": insutype}
+        row = conn.execute(_ACC_LOCK, key).first()
+        if row is None:
+            # Our own insert is ours until commit; if a concurrent first settlement inserted first,
+            # ON CONFLICT waits for it and we read (and lock) its row instead.
+            dialect = self.session.get_bind().dialect.name
+            if dialect in _ACC_INSERT:
+                row = conn.execute(_ACC_INSERT[dialect], {**key, "counters": {}, "version": 1, "updated_at": now()}).first()
+            else:
+                self._insert_if_missing(psn_no, fund_year, insutype)
+            if row is None:
+                row = conn.execute(_ACC_LOCK, key).first()
+            if row is None:
+                raise RuntimeError("年度累计行创建后仍不可见")
+        return dict(row.counters or {}), int(row.version)
+
+    def write_counters(
+        self, psn_no: str, fund_year: int, insutype: str, counters: dict[str, str | int], version: int
+    ) -> None:
+        """Store new counters of a row locked by :meth:`lock_counters`, bumping ``version`` as the
+        ORM's versioned update does; a version that moved meanwhile is an error, not a lost update."""
+        result = self.session.connection().execute(_ACC_WRITE, {
+            "k_psn_no": psn_no, "k_fund_year": fund_year, "k_insutype": insutype, "k_version": version,
+            "counters": counters, "version": version + 1, "updated_at": now(),
+        })
+        if result.rowcount != 1:
+            raise StaleDataError(f"年度累计 {psn_no}/{fund_year}/{insutype} 已被并发修改")
 
     def _select_for_update(self, psn_no: str, fund_year: int, insutype: str) -> AnnualAccumulator | None:
         query = (

@@ -22,7 +22,10 @@ def spark():  # noqa: ANN201 - a SparkSession; pyspark is imported only when thi
 
     session = (SparkSession.builder.master("local[1]").appName("yibao-dip-test")
                .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "1").getOrCreate())
+               .config("spark.sql.shuffle.partitions", "1")
+               # tiny data: query compilation dominates, so skip code generation and adaptive planning
+               .config("spark.sql.codegen.wholeStage", "false").config("spark.sql.adaptive.enabled", "false")
+               .getOrCreate())
     yield session
 
 

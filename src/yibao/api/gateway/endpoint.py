@@ -31,7 +31,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -72,8 +72,16 @@ class _Seen(Exception):
         self.response = response
 
 
+_REPLAY = select(MessageLog.body_hash, MessageLog.fixmedins_code, MessageLog.response).where(
+    MessageLog.msgid == bindparam("msgid")
+)
+_INSERT_MESSAGE = insert(MessageLog.__table__)
+_INSERT_AUDIT = insert(AuditLog.__table__)
+
+
 def _replay(session: Session, msgid: str, digest: str, fixmedins_code: str) -> bytes | None:
-    row = session.get(MessageLog, msgid)
+    # Core on the session's connection: an ORM object would only be bookkeeping here.
+    row = session.connection().execute(_REPLAY, {"msgid": msgid}).first()
     if row is None:
         return None
     if row.body_hash != digest or row.fixmedins_code != fixmedins_code:
@@ -157,14 +165,15 @@ def _transact(
             output = handler(ctx, data)
             response = render(output, received)
             uow.flush()  # the handler's ORM writes first, so a clash surfaces before the log rows
-            uow.session.execute(
-                insert(MessageLog.__table__),
+            conn = uow.session.connection()
+            conn.execute(
+                _INSERT_MESSAGE,
                 [{
                     "msgid": env.msgid, "body_hash": digest, "infno": env.infno, "fixmedins_code": caller.fixmedins_code,
                     "infcode": 0, "response": response.decode("utf-8"), "recv_time": received, "respond_time": now(),
                 }],
             )
-            uow.session.execute(insert(AuditLog.__table__), [_audit_values(env, True, 0, None)])
+            conn.execute(_INSERT_AUDIT, [_audit_values(env, True, 0, None)])
             uow.commit()
     except IntegrityError as exc:
         # A concurrent copy of this msgid committed first (or a unique key clashed): answer as a replay.

@@ -24,10 +24,16 @@ from yibao.store.models.setl_list import (
     SettlementListItem,
     SettlementListProcedure,
 )
+from yibao.store.models.supervision import InstitutionCredit, LeadEvent, PhysicianPoints, Sanction, SupervisionLead
 from yibao.store.models.users import ROLE_NAMES, Role, RoleCode, User, user_role
 from yibao.store.models.visits import FeeDetail, Visit, VisitDiagnosis, VisitStatus
 
 __all__ = [
+    "InstitutionCredit",
+    "LeadEvent",
+    "PhysicianPoints",
+    "Sanction",
+    "SupervisionLead",
     "AgreementEvent",
     "PolicyPackVersion",
     "ROLE_NAMES",

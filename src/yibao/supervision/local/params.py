@@ -1,0 +1,126 @@
+"""Parameters of the local rules and the anomaly score (本地规则参数), read from ``params.toml``.
+
+Policy is data: every window, share and multiple the detectors use is here, none in the engines.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Self
+
+from yibao.errors import ErrorCode, PolicyError
+
+PARAMS_FILE = Path(__file__).with_name("params.toml")
+
+
+@dataclass(frozen=True, slots=True)
+class SplitParams:
+    window_days: int
+    same_institution: bool
+    dx_prefix_len: int
+    exempt_dx_prefixes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LowStandardParams:
+    max_days: int
+    max_cost_ratio: Decimal
+    min_exam_share: Decimal
+    no_procedure: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UpcodingParams:
+    severe_max_cost_ratio: Decimal
+    severe_max_los_ratio: Decimal
+    principal_max_cost_ratio: Decimal
+    min_peer_cases: int
+
+
+@dataclass(frozen=True, slots=True)
+class PhantomParams:
+    min_days: int
+    max_care_share: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class BedHangingParams:
+    min_days: int
+    min_los_ratio: Decimal
+    alibi_min_visits: int
+
+
+@dataclass(frozen=True, slots=True)
+class PriceParams:
+    tolerance: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class AnomalyParams:
+    trees: int
+    seed: int
+    min_cases: int
+    top_features: int
+
+
+@dataclass(frozen=True, slots=True)
+class LocalParams:
+    """All local-rule parameters, with the version recorded in every lead's trace."""
+
+    version: str
+    split_hospitalisation: SplitParams
+    low_standard_admission: LowStandardParams
+    upcoding: UpcodingParams
+    phantom_stay: PhantomParams
+    bed_hanging: BedHangingParams
+    price: PriceParams
+    anomaly: AnomalyParams
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Self:
+        parts: dict[str, object] = {"version": str(data.get("version", ""))}
+        for f in fields(cls):
+            if f.name == "version":
+                continue
+            section = data.get(f.name)
+            if not isinstance(section, dict):
+                raise PolicyError(ErrorCode.POLICY_INVALID, field=f.name, detail="缺少本地规则参数节")
+            parts[f.name] = _section(_TYPES[f.name], section, f.name)
+        return cls(**parts)  # type: ignore[arg-type]
+
+
+_TYPES: dict[str, type] = {
+    "split_hospitalisation": SplitParams, "low_standard_admission": LowStandardParams, "upcoding": UpcodingParams,
+    "phantom_stay": PhantomParams, "bed_hanging": BedHangingParams, "price": PriceParams, "anomaly": AnomalyParams,
+}
+
+
+def _section(kind: type, raw: dict[str, object], name: str) -> object:
+    values: dict[str, object] = {}
+    for f in fields(kind):
+        if f.name not in raw:
+            raise PolicyError(ErrorCode.POLICY_INVALID, field=f"{name}.{f.name}", detail="缺少参数")
+        value = raw[f.name]
+        if f.type == "Decimal":
+            value = Decimal(str(value))
+        elif f.type == "tuple[str, ...]":
+            value = tuple(str(v) for v in value)  # type: ignore[union-attr]
+        values[f.name] = value
+    return kind(**values)
+
+
+@lru_cache(maxsize=1)
+def load_local_params(path: Path = PARAMS_FILE) -> LocalParams:
+    """The packaged local-rule parameters."""
+    with path.open("rb") as handle:
+        return LocalParams.from_dict(tomllib.load(handle))
+
+
+__all__ = [
+    "AnomalyParams", "BedHangingParams", "LocalParams", "LowStandardParams", "PhantomParams", "PriceParams",
+    "SplitParams", "UpcodingParams", "load_local_params",
+]
