@@ -28,6 +28,7 @@ from yibao.store.protect import CertnoProtector
 from yibao.store.warehouse import Warehouse, connect
 from yibao.supervision.review.batch import review_period
 from yibao.synth import SynthConfig, generate_region, write_warehouse
+from yibao.synth.config import LABEL_NAMES
 from yibao.synth.operational import load_operational
 
 # A stage reports progress as (description, total) once, then advances by n.
@@ -123,7 +124,7 @@ def _synth(options: DemoOptions, policy: PolicyPack, warehouse: Warehouse, url: 
         figures=tuple((names.get(k, k), f"{v:,}") for k, v in counts.items()),
         tables=(
             Table("参保险种", ("险种", "人数"), tuple((INSUTYPE_NAMES.get(r["insutype"], r["insutype"]), r["n"]) for r in by_insutype)),
-            Table("注入的违规行为（真值标签）", ("类型", "条数"), tuple((r["kind"], r["n"]) for r in by_kind)),
+            Table("注入的违规行为（真值标签）", ("类型", "条数"), tuple((LABEL_NAMES.get(r["kind"], r["kind"]), r["n"]) for r in by_kind)),
         ),
         note="人口按老龄化城市年龄性别结构生成；住院病例沿 CHS-DRG 1.1 路径抽样诊断与手术，费用按组对数正态分布。",
     )

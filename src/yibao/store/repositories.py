@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from functools import cache
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import DateTime, bindparam, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -188,10 +188,12 @@ _ACC_KEY = (
 )
 # Built once with bound parameters (the hot path pays neither construction nor cache keys).
 _ACC_LOCK = select(_ACC.c.counters, _ACC.c.version).where(*_ACC_KEY).with_for_update()  # type: ignore[attr-defined]
-_ACC_INSERT = {
-    name: dialect.insert(_ACC).on_conflict_do_nothing().returning(_ACC.c.counters, _ACC.c.version)  # type: ignore[attr-defined]
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
+# Text, not the dialects' insert(): theirs has no cache key, so it was compiled on every call.
+# ON CONFLICT … RETURNING reads the same on PostgreSQL and SQLite (3.35+); a new row is ({}, 1).
+_ACC_INSERT = text(
+    "INSERT INTO annual_accumulator (psn_no, fund_year, insutype, counters, version, updated_at) "
+    "VALUES (:psn_no, :fund_year, :insutype, '{}', 1, :updated_at) ON CONFLICT DO NOTHING RETURNING version"
+).bindparams(bindparam("updated_at", type_=DateTime()))
 _ACC_WRITE = (
     update(_ACC)
     .where(
@@ -235,13 +237,12 @@ class AccumulatorRepository:
         if row is None:
             # Our own insert is ours until commit; if a concurrent first settlement inserted first,
             # ON CONFLICT waits for it and we read (and lock) its row instead.
-            dialect = self.session.get_bind().dialect.name
-            if dialect in _ACC_INSERT:
-                row = conn.execute(_ACC_INSERT[dialect], {**key, "counters": {}, "version": 1, "updated_at": now()}).first()
+            if self.session.get_bind().dialect.name in ("postgresql", "sqlite"):
+                if conn.execute(_ACC_INSERT, {**key, "updated_at": now()}).first() is not None:
+                    return {}, 1
             else:
                 self._insert_if_missing(psn_no, fund_year, insutype)
-            if row is None:
-                row = conn.execute(_ACC_LOCK, key).first()
+            row = conn.execute(_ACC_LOCK, key).first()
             if row is None:
                 raise RuntimeError("年度累计行创建后仍不可见")
         return dict(row.counters or {}), int(row.version)

@@ -27,6 +27,22 @@ MDC_SHARES: dict[str, float] = {
 }
 
 
+# Chinese names of the ground-truth label kinds (the ``labels`` table's ``kind``).
+LABEL_NAMES: dict[str, str] = {
+    "split_hospitalisation": "分解住院",
+    "upcoding": "高套分值",
+    "low_standard_admission": "低标准入院",
+    "phantom_stay": "虚假住院",
+    "bed_hanging": "挂床住院",
+    "duplicate_charge": "重复收费",
+    "sex_restricted": "限定性别项目违规",
+    "age_restricted": "限定年龄项目违规",
+    "over_limit_price": "超限价收费",
+    "abusive_institution": "违规高发机构",
+    "abusive_doctor": "违规高发医师",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class AbuseRates:
     """Injected abuse, as the share of eligible records at ordinary institutions.
