@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -11,6 +12,10 @@ from yibao.cli._common import console, handle_errors, progress
 from yibao.payment.drg.model import Case, GroupStatus, split_codes
 from yibao.payment.drg.service import GroupSummary, group_file
 from yibao.payment.drg.single import group_case
+
+if TYPE_CHECKING:  # payment imports wait until a payment command runs
+    from yibao.payment.drg.pay_service import FundResult
+    from yibao.store.warehouse import Warehouse
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -75,3 +80,108 @@ def explain(
         )
         if not result.grouped:
             raise typer.Exit(code=1)
+
+
+# -- DRG 点数付费: base points, monthly pre-settlement, annual clearing, statements ---------------------------
+
+_PACK = typer.Option("zhoushan-drg-2019", "--pack", help="支付方式参数包（内置 pack_id 或 .toml 路径）")
+_YEAR = typer.Option(2025, "--year", help="结算年度")
+_BACKEND = typer.Option("duckdb", "--backend", help="计算后端：duckdb 或 pyspark")
+_HOME = typer.Option(None, "--warehouse", help="数据仓库目录（默认 YIBAO_HOME/warehouse）")
+_FUNDS = {"310": "职工医保", "390": "居民医保"}
+
+
+def _open(backend: str, warehouse: Path | None) -> Warehouse:
+    from yibao.store.warehouse import connect
+
+    return connect(backend, warehouse)  # type: ignore[arg-type]
+
+
+def _fund_table(title: str, results: list[FundResult]) -> Table:
+    table = Table(title=title)
+    for head in ("险种", "预算", "点值", "点数合计", "机构结算合计", "机构数"):
+        table.add_column(head, justify="right")
+    for r in results:
+        table.add_row(_FUNDS.get(r.insutype, r.insutype), f"{r.budget:,}", f"{r.point_value}", f"{r.points:,}",
+                      f"{r.paid_total:,}", str(r.institutions))
+    return table
+
+
+@app.command("base-points", help="用前几年住院病例（1:2:7 加权、剔除极端值）测算各 DRG 基准点数、差异系数与年度预算")
+def base_points(
+    pack: str = _PACK, year: int = _YEAR, backend: str = _BACKEND, warehouse: Path | None = _HOME,
+    budget_310: str | None = typer.Option(None, "--budget-310", help="职工医保 DRG 年度预算（元），不填按参数包编制"),
+    budget_390: str | None = typer.Option(None, "--budget-390", help="居民医保 DRG 年度预算（元），不填按参数包编制"),
+) -> None:
+    from yibao.money import yuan
+    from yibao.payment.drg import pay_service
+    from yibao.payment.policy import load_payment_pack
+
+    with handle_errors():
+        given = {k: yuan(v) for k, v in (("310", budget_310), ("390", budget_390)) if v is not None}
+        wh = _open(backend, warehouse)
+        with progress() as bar:
+            bar.add_task("DRG 分组与基准点数测算", total=None)
+            s = pay_service.build_base_points(wh, load_payment_pack(pack), year, given or None)
+        console.print(f"{year} 年基准点数：历史年度 {'、'.join(map(str, s.history_years))}，病例 {s.cases:,} 例，"
+                      f"DRG {s.groups} 组（例数不足 {s.small} 组，变异系数过大 {s.unstable} 组）")
+        for code in sorted(s.budgets):
+            console.print(f"{_FUNDS.get(code, code)}：年度预算 {s.budgets[code]:,} 元，预期点值 {s.expected_pv[code]}")
+
+
+@app.command("settle", help="月度预结算：病例点数、特例单议入队、按月度预算核定各医院结算额（含预留）")
+def settle(month: int = typer.Option(..., "--month", min=1, max=12, help="结算月份"), pack: str = _PACK,
+           year: int = _YEAR, backend: str = _BACKEND, warehouse: Path | None = _HOME) -> None:
+    from yibao.payment.drg import pay_service
+    from yibao.payment.policy import load_payment_pack
+
+    with handle_errors():
+        results = pay_service.settle_month(_open(backend, warehouse), load_payment_pack(pack), year, month)
+        console.print(_fund_table(f"{year} 年 {month} 月 DRG 月度预结算", results))
+
+
+@app.command("review", help="录入特例单议结论：核定点数与理由")
+def review(case_id: str = typer.Argument(..., help="病例号（须在特例单议队列中）"),
+           points: str = typer.Option(..., "--points", help="核定点数"),
+           reason: str = typer.Option(..., "--reason", help="评审理由"), warehouse: Path | None = _HOME) -> None:
+    from decimal import Decimal, InvalidOperation
+
+    from yibao.errors import ErrorCode, InputError
+    from yibao.payment.drg import pay_service
+
+    with handle_errors():
+        try:
+            value = Decimal(points)
+        except InvalidOperation as exc:
+            raise InputError(ErrorCode.INVALID_VALUE, field="--points", detail=points) from exc
+        pay_service.record_review(_open("duckdb", warehouse), case_id, value, reason)
+        console.print(f"已记录病例 {case_id} 的特例单议结论：{value} 点")
+
+
+@app.command("clear", help="年度清算：年度点值、结余留用/超支分担、扣减月度拨付、预付金、审核扣款与质量保证金")
+def clear(year: int = typer.Option(..., "--year", help="清算年度"), pack: str = _PACK, backend: str = _BACKEND,
+          warehouse: Path | None = _HOME) -> None:
+    from yibao.payment.drg import pay_service, statements
+    from yibao.payment.policy import load_payment_pack
+
+    with handle_errors():
+        wh = _open(backend, warehouse)
+        results = pay_service.clear_year(wh, load_payment_pack(pack), year)
+        console.print(_fund_table(f"{year} 年 DRG 年度清算", results))
+        for code, (total, budget) in sorted(statements.balance_check(wh, year).items()):
+            mark = "[green]平衡[/green]" if total == budget else "[red]不平衡[/red]"
+            console.print(f"{_FUNDS.get(code, code)}：医院 DRG 核定额合计 {total:,} / 预算 {budget:,} {mark}")
+
+
+@app.command("statement", help="导出结算单（Excel）：某医院的月度或年度结算单，不指定医院则为全市汇总")
+def statement(export: Path = typer.Option(..., "--export", help="输出 .xlsx 文件"), year: int = _YEAR,
+              month: int | None = typer.Option(None, "--month", min=1, max=12, help="月份（不填为年度清算单）"),
+              code: str | None = typer.Option(None, "--fixmedins-code", help="定点医疗机构编码"),
+              pack: str = _PACK, warehouse: Path | None = _HOME) -> None:
+    from yibao.payment.drg import statements
+    from yibao.payment.policy import load_payment_pack
+
+    with handle_errors():
+        share = load_payment_pack(pack).clearing.withheld_share
+        path = statements.export_statement(_open("duckdb", warehouse), export, year, code, month, share)
+        console.print(f"结算单已导出：{path}")

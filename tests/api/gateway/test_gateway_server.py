@@ -1,4 +1,7 @@
-"""Against a real uvicorn server and the real PostgreSQL server: concurrency and a crash mid-load."""
+"""Against a real uvicorn server and a real store: concurrency (PostgreSQL) and a crash mid-load (both).
+
+The crash test runs on SQLite too: the service runs SQLite in WAL mode with ``synchronous=NORMAL``,
+which must still keep every acknowledged settlement when the process is killed."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from sqlalchemy import func, select
 from yibao.store import db
 from yibao.store.models import AnnualAccumulator, MessageLog, Settlement, SettlementDelta, SettlementDetail
 
-pytestmark = [pytest.mark.pg, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +40,17 @@ def _his(server: Server) -> His:
     return his
 
 
+@pytest.fixture(params=[pytest.param("postgresql", marks=pytest.mark.pg), "sqlite"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "postgresql":
+        yield request.getfixturevalue("pg_url")
+        return
+    with database("sqlite", tmp_path) as url:
+        seed(url, people=20)
+        yield url
+
+
+@pytest.mark.pg
 def test_concurrent_settlements_of_one_person_never_use_the_cap_twice(pg_url: str, tmp_path: Path) -> None:
     server = Server(pg_url, tmp_path, workers=2).start()
     try:
@@ -76,7 +90,8 @@ def test_concurrent_settlements_of_one_person_never_use_the_cap_twice(pg_url: st
     assert ledger == paid == Decimal(counters["outpatient_fund_paid"])
 
 
-def test_a_server_killed_mid_load_loses_no_acknowledged_settlement_and_half_writes_nothing(pg_url: str, tmp_path: Path) -> None:
+def test_a_server_killed_mid_load_loses_no_acknowledged_settlement_and_half_writes_nothing(store_url: str, tmp_path: Path) -> None:
+    pg_url = store_url  # either backend; the name keeps the body as it was
     server = Server(pg_url, tmp_path, workers=1).start()
     acknowledged: set[str] = set()
     bodies: dict[str, bytes] = {}

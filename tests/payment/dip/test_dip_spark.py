@@ -11,7 +11,7 @@ from yibao.payment.dip import service
 from yibao.payment.policy import PaymentPack
 from yibao.store.warehouse import Warehouse, connect
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 INPUTS = ("cases", "institutions", "persons")
 

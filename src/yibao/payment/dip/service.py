@@ -109,7 +109,7 @@ def build_catalog(wh: Warehouse, pack: PaymentPack, year: int) -> CatalogSummary
     summary["years"] = ",".join(str(y) for y in years)
     summary["catalog_year"] = year
     wh.write("dip_catalog_summary", pa.Table.from_pylist([summary]))
-    _write_parameters(wh, pack, year, years[-1])
+    _write_parameters(wh, pack, year, years[-1], assigned)
     types = groups["group_type"].to_pylist()
     return CatalogSummary(tuple(years), int(summary["cases"]), len(types), types.count("core"),
                           Decimal(str(summary["core_coverage"])), Decimal(str(summary["riv"])), summary["method"])
@@ -126,10 +126,14 @@ def _scored(wh: Warehouse, pack: PaymentPack, cases: ir.Table, expected_pv: Deci
     return cached(wh, base_points(sub, groups, coefs, dip, expected_pv))
 
 
-def _write_parameters(wh: Warehouse, pack: PaymentPack, year: int, last: int) -> None:
-    """预期点值 per fund (last history year's cost ÷ base points) and the year's budget per fund."""
-    cases = wh.table("cases")
-    scored = _scored(wh, pack, cases.filter(cases.setl_year == last), Decimal(1))
+def _write_parameters(wh: Warehouse, pack: PaymentPack, year: int, last: int, assigned: ir.Table) -> None:
+    """预期点值 per fund (last history year's cost ÷ base points) and the year's budget per fund.
+
+    The last year's cases are taken already grouped from the catalog run (``assigned``)."""
+    dip = pack.require_dip()
+    grouped = apply_subtypes(assigned.filter(assigned.setl_year == last), wh.table("dip_subtypes"), dip.subtypes)
+    coefs = institution_coefficients(wh.table("institutions"), optional_table(wh, "dip_evaluations"), dip)
+    scored = base_points(grouped, wh.table("dip_catalog"), coefs, dip, Decimal(1))
     sums = scored.group_by("insutype").agg(cost=scored.cost.sum(), points=scored.base_points.sum()).to_pyarrow()
     rows = []
     all_cost = sum((Decimal(str(c)) for c in sums["cost"].to_pylist()), Decimal(0))

@@ -107,7 +107,8 @@ def build_base_points(wh: Warehouse, pack: PaymentPack, year: int,
                       budgets: dict[str, Decimal] | None = None) -> BaseSummary:
     """基准点数、差异系数、预期点值与年度预算 for payment year ``year`` from the previous years' cases."""
     rules = DrgRules.from_pack(pack)
-    g = grouped(wh)
+    group_cases(wh)  # the start of a payment year: group the warehouse's cases afresh
+    g = wh.table("drg_cases")
     years = _history_years(g, year, len(rules.drg.history_weights))
     hist = cached(wh, g.filter(g.setl_year.isin(years)))
     base = cached(wh, base_points(hist, rules, years))

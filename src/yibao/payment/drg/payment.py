@@ -46,7 +46,10 @@ def month_budget(budget: Decimal, month: int) -> Decimal:
 
 def case_amount(points: ir.DecimalValue, point_value: ir.DecimalValue, ratio: ir.DecimalValue) -> ir.DecimalValue:
     """病例支付金额 = points × point value × fund ratio, rounded half-up to the fen (the one rounding point)."""
-    return (points * point_value * ratio).round(2).cast("decimal(18, 2)")
+    # exact up to the one rounding: (18,4)×(18,6) and (28,10)×(5,4) stay within 38 digits, so neither
+    # DuckDB nor Spark rounds the intermediate products
+    exact = (points.cast("decimal(18, 4)") * point_value.cast(PV_TYPE)).cast("decimal(28, 10)")
+    return (exact * ratio.cast("decimal(5, 4)")).round(2).cast("decimal(18, 2)")
 
 
 def with_amounts(points: ir.Table, pv: Mapping[str, Decimal], ratio: Mapping[str, Decimal]) -> ir.Table:

@@ -1,8 +1,9 @@
 """Anomaly scores for auditors (异常评分): IsolationForest over robust z-scores, explained by features.
 
-Each feature is put on a robust scale (median and MAD of the scored entities), an IsolationForest
-(scikit-learn) scores how isolated each entity is, and the explanation lists the features that lie
-furthest from the peer median, with the entity's value and the median.
+Each feature is put on a robust scale (median and MAD of the scored entities; only excess over the
+peers counts), an IsolationForest (scikit-learn) scores how isolated each entity is, the largest
+robust excess how far its worst feature lies beyond the peers; the score averages the two ranks.
+The explanation lists the features furthest beyond the peer median, with value and median.
 """
 
 from __future__ import annotations
@@ -54,7 +55,11 @@ def score_entities(features: pd.DataFrame, key: str, params: AnomalyParams) -> l
     z = z.clip(lower=0.0)
     forest = IsolationForest(n_estimators=params.trees, random_state=params.seed)
     forest.fit(z.to_numpy())
-    score = -forest.score_samples(z.to_numpy())
+    isolation = -forest.score_samples(z.to_numpy())
+    # The forest sees combinations of small excesses; one feature far beyond the peers is seen by the
+    # largest robust excess. The score is the mean of the two percentile ranks (0–1).
+    excess = z.max(axis=1).to_numpy()
+    score = (pd.Series(isolation).rank(pct=True) + pd.Series(excess).rank(pct=True)).to_numpy() / 2
     order = np.argsort(-score, kind="stable")
     out = []
     for rank, i in enumerate(order, start=1):
