@@ -18,7 +18,10 @@ from pathlib import Path
 import ibis
 
 from yibao.money import fen
+from yibao.payment.dip import service as dip_service
+from yibao.payment.dip.settlement import clear_year, settle_month
 from yibao.payment.drg import GroupStatus, default_scheme, group_table
+from yibao.payment.policy import load_payment_pack
 from yibao.policy.loader import bundled_pack
 from yibao.policy.schema import PolicyPack
 from yibao.reports.html import BarChart, Report, Section, Table, render
@@ -44,6 +47,7 @@ class DemoOptions:
     persons: int = 50_000
     seed: int = 20_210
     pack_id: str = "heshan-2021"
+    dip_pack_id: str = "zibo-dip-2025"
     secret: str = "demo-only-secret"
 
 
@@ -86,6 +90,8 @@ def run_demo(options: DemoOptions, start_task: StartTask) -> DemoRun:
         run.sections.append(_synth(options, policy, warehouse, url, start_task))
     with run.timed("CHS-DRG 分组"):
         run.sections.append(_group(warehouse))
+    with run.timed("DIP 目录库、月度结算与年度清算"):
+        run.sections.append(_dip(options, policy, warehouse, start_task))
     with run.timed("一站式结算"):
         run.sections.append(_settle(policy, warehouse, start_task))
     with run.timed("事中审核（两库规则）"):
@@ -104,7 +110,7 @@ def run_demo(options: DemoOptions, start_task: StartTask) -> DemoRun:
 
 
 def _synth(options: DemoOptions, policy: PolicyPack, warehouse: Warehouse, url: str, start_task: StartTask) -> Section:
-    config = SynthConfig(persons=options.persons, seed=options.seed, year=policy.year, admdvs=policy.admdvs)
+    config = SynthConfig(persons=options.persons, seed=options.seed, year=policy.year, admdvs=policy.admdvs, history_years=2)
     region = generate_region(config)
     advance = start_task("生成模拟统筹区", region.n_chunks)
     counts = write_warehouse(region, warehouse, on_chunk=lambda _i, _c: advance(1))
@@ -151,6 +157,44 @@ def _group(warehouse: Warehouse) -> Section:
                   tuple((r["drg"], names.get(r["drg"], ""), r["n"], fen(r["cost"])) for r in top)),
         ),
         note="分组器按国家 CHS-DRG 1.1 方案数据逐步判断（MDC → ADRG → DRG，含 MCC/CC 排除表），批量分组与单病例分组结果一致。",
+    )
+
+
+def _dip(options: DemoOptions, policy: PolicyPack, warehouse: Warehouse, start_task: StartTask) -> Section:
+    """The DIP cycle on the region's own three years: catalog, 12 monthly settlements, the annual clearing."""
+    pack = load_payment_pack(options.dip_pack_id)
+    year = policy.year
+    advance = start_task("DIP 月度结算与年度清算", 14)
+    summary = dip_service.build_catalog(warehouse, pack, year)
+    advance(1)
+    for month in range(1, 13):
+        settle_month(warehouse, pack, year, month)
+        advance(1)
+    funds = clear_year(warehouse, pack, year)
+    advance(1)
+    clearing = warehouse.table("dip_clearing")
+    clearing = clearing.filter(clearing.year == year)
+    top = (
+        clearing.group_by("fixmedins_code")
+        .aggregate(points=clearing.points.sum(), amount=clearing.dip_amount.sum(), balance=clearing.balance.sum())
+        .order_by(ibis.desc("amount")).limit(10).to_pyarrow().to_pylist()
+    )
+    return Section(
+        "DIP 按病种分值付费（区域总额预算下的点数法）",
+        figures=(
+            ("目录年份（1:2:7 加权）", "、".join(str(y) for y in summary.years)),
+            ("病种组数 / 核心病种", f"{summary.groups:,} / {summary.core_groups:,}"),
+            ("核心病种病例覆盖率", f"{summary.core_coverage:.1%}"),
+            ("变异系数降低度 RIV", f"{summary.riv:.3f}"),
+        ),
+        tables=(
+            Table("按基金清算", ("险种", "DIP 预算", "结算点值", "总分值", "清算总额", "机构数"),
+                  tuple((INSUTYPE_NAMES.get(f.insutype, f.insutype), f.budget, f.point_value, f.points, f.paid_total,
+                         f.institutions) for f in funds)),
+            Table("清算金额最多的机构", ("机构", "分值", "DIP 金额", "清算结余(+)/超支(-)"),
+                  tuple((r["fixmedins_code"], r["points"], r["amount"], r["balance"]) for r in top)),
+        ),
+        note=f"付费参数包 {pack.pack_id}（淄博 2025 DIP 意见）；各机构 DIP 金额之和与基金预算到分相等。",
     )
 
 
