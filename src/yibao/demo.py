@@ -110,7 +110,7 @@ def run_demo(options: DemoOptions, start_task: StartTask) -> DemoRun:
 
 
 def _synth(options: DemoOptions, policy: PolicyPack, warehouse: Warehouse, url: str, start_task: StartTask) -> Section:
-    config = SynthConfig(persons=options.persons, seed=options.seed, year=policy.year, admdvs=policy.admdvs, history_years=2)
+    config = SynthConfig(persons=options.persons, seed=options.seed, year=policy.year, admdvs=policy.admdvs, history_years=3)
     region = generate_region(config)
     advance = start_task("生成模拟统筹区", region.n_chunks)
     counts = write_warehouse(region, warehouse, on_chunk=lambda _i, _c: advance(1))

@@ -134,3 +134,39 @@ def test_a_given_budget_wins_and_the_twelve_month_shares_sum_to_it(pack: Payment
     assert fund_budget(fund, Decimal("1000"), Decimal("120.05")) == Decimal("120.05")
     assert fund_budget(fund, Decimal("1000")) == Decimal("787.50")  # 1000 × 0.75 × 1.05
     assert sum(month_budget(Decimal("120.05"), m) for m in range(1, 13)) == Decimal("120.05")
+
+
+def test_the_cli_clears_a_year_and_exports_a_statement(paid: Warehouse, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from yibao.cli import app
+
+    runner = CliRunner()
+    home = ["--warehouse", str(paid.root)]
+    result = runner.invoke(app, ["drg", "clear", "--year", str(YEAR), *home])
+    assert result.exit_code == 0, result.output
+    assert "平衡" in result.output and "不平衡" not in result.output
+    out = tmp_path / "cli.xlsx"
+    result = runner.invoke(app, ["drg", "statement", "--export", str(out), "--year", str(YEAR), *home])
+    assert result.exit_code == 0, result.output
+    assert read_sheet(out, "预算平衡")
+    result = runner.invoke(app, ["drg", "statement", "--export", str(out), "--month", "2", "--fixmedins-code", "XX",
+                                 *home])
+    assert result.exit_code == 2 and "E2003" in result.output
+
+
+def test_a_fixed_point_value_pays_points_at_the_expected_value_whatever_the_budget(paid: Warehouse,
+                                                                                  pack: PaymentPack) -> None:
+    from yibao.money import fen
+    from yibao.payment.policy import PointValue
+
+    fixed = pack.model_copy(update={"drg": pack.drg.model_copy(update={"point_value": PointValue(mode="fixed")})})
+    try:
+        results = pay_service.clear_year(paid, fixed, YEAR)
+        params = pay_service.parameters(paid, YEAR)
+        for r in results:
+            expected = params[r.insutype]["expected_pv"]
+            assert r.point_value == expected
+            assert r.paid_total == fen(r.points * expected * pack.funds[r.insutype].fund_pay_ratio)
+    finally:
+        pay_service.clear_year(paid, pack, YEAR)  # leave the module's warehouse as floating

@@ -18,6 +18,13 @@ from yibao.codes.tables import data_dir, read_tsv
 _CARE = ("03", "04", "05", "06", "08", "09", "10", "11")  # 检查 化验 治疗 手术 材料 西药 中药饮片 中成药
 _BED = ("01", "07")  # 床位费 护理费
 _EXAM = ("03", "04")  # 检查费 化验费
+# Spark's split takes a regular expression, where "|" means "or": split on a plain comma instead.
+_SEP = ","
+
+
+def _count_codes(text: ir.StringValue) -> ir.IntegerValue:
+    """How many codes a ``"|"``-joined string holds (0 when empty), without building lists."""
+    return ibis.ifelse(text == "", 0, text.length() - text.replace("|", "").length() + 1)
 
 
 def severity_codes() -> ir.Table:
@@ -46,9 +53,9 @@ def case_facts(cases: ir.Table, visits: ir.Table, sev: ir.Table, *, min_peer_cas
     diag = cases.diag_codes.fill_null("")
     pos = diag.find("|")
     base = cases.mutate(
-        principal=diag.split("|")[0],
+        principal=ibis.ifelse(pos >= 0, diag.substr(0, pos), diag),
         secondary=ibis.ifelse(pos >= 0, diag.substr(pos + 1), ""),
-        n_oprn=ibis.ifelse(cases.oprn_codes.fill_null("") == "", 0, cases.oprn_codes.split("|").length()),
+        n_oprn=_count_codes(cases.oprn_codes.fill_null("")),
         adm_day=cases.adm_date.epoch_days(),
         dscg_day=cases.dscg_date.epoch_days(),
         cost=cases.medfee_sumamt.cast("float64"),
@@ -56,7 +63,7 @@ def case_facts(cases: ir.Table, visits: ir.Table, sev: ir.Table, *, min_peer_cas
         care_fee=_fees(cases, _CARE),
         exam_fee=_fees(cases, _EXAM),
     )
-    sec = base.filter(base.secondary != "").select("case_id", code=base.secondary.split("|").unnest())
+    sec = base.filter(base.secondary != "").select("case_id", code=base.secondary.replace("|", _SEP).split(_SEP).unnest())
     severity = sec.join(sev, "code").group_by("case_id").aggregate(severity=lambda t: t.sev.max())
     f = base.left_join(severity, "case_id").drop("case_id_right")
     f = f.mutate(severity=f.severity.fill_null(0))
