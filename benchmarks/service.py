@@ -12,8 +12,14 @@ Workers default to 1 on SQLite (writes are serialised anyway; a second process o
 waits) and 2 on PostgreSQL (one per core). The figures include the CPU each settlement cost the
 server, the database and this client — the load-independent part on a shared machine.
 
-Durability is not traded for speed: PostgreSQL keeps ``synchronous_commit = on``, SQLite its WAL
-with the store's settings.
+Durability is not traded for speed: PostgreSQL keeps ``synchronous_commit = on``; the service runs
+SQLite in WAL mode with ``synchronous=NORMAL``, which survives a killed process (the test
+``test_a_server_killed_mid_load…`` checks it on both backends), not a power cut.
+
+``capacity_if_idle_per_s`` = cores × 1000 / (server + database + client CPU ms per settlement), and
+at most workers × 1000 / server CPU ms: the most this build could do if it had the whole machine,
+whatever else was running during the run.
+The ``before`` entry of an existing results file (figures of an earlier build) is kept.
 """
 
 from __future__ import annotations
@@ -264,12 +270,21 @@ def main() -> None:
         # The machine may be shared: the load average before and after says how much of it we had.
         before = round(os.getloadavg()[0], 2)
         workers = args.workers or (1 if backend == "sqlite" else 2)
-        results[backend] = {**run(backend, args.settlements, workers, args.concurrency),
+        figures = run(backend, args.settlements, workers, args.concurrency)
+        cpu_ms = sum(float(figures[k]) for k in (  # type: ignore[arg-type]
+            "server_cpu_ms_per_settlement", "database_cpu_ms_per_settlement", "client_cpu_ms_per_settlement"))
+        # Python runs in the workers only: they cannot use more cores than there are of them.
+        capacity = min((os.cpu_count() or 1) * 1000 / cpu_ms, workers * 1000 / float(figures["server_cpu_ms_per_settlement"]))  # type: ignore[arg-type]
+        results[backend] = {**figures, "capacity_if_idle_per_s": round(capacity, 1),
                             "loadavg_1m_before": before, "loadavg_1m_after": round(os.getloadavg()[0], 2)}
         print(f"{backend}: {results[backend]}")
     results["client_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     out = Path(__file__).parent / "results" / "service.json"
     out.parent.mkdir(exist_ok=True)
+    if out.exists():
+        earlier = json.loads(out.read_text())
+        if "before" in earlier:
+            results["before"] = earlier["before"]
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(f"→ {out}")
 

@@ -1,7 +1,7 @@
 import pytest
 
 from yibao.codes import diagnoses, procedures
-from yibao.codes.tables import CodeTable, data_dir, read_pairs
+from yibao.codes.tables import data_dir, read_pairs
 from yibao.errors import ErrorCode, InputError
 
 

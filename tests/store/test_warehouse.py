@@ -67,10 +67,10 @@ def _totals(wh, name, column):
 
 
 @pytest.mark.spark
-def test_pyspark_reads_the_same_tables_with_the_same_counts_and_sums(written):
+def test_pyspark_reads_the_same_tables_with_the_same_counts_and_sums(written, spark_session):
     root, counts, _ = written
     duck = connect("duckdb", root)
-    spark = connect("pyspark", root)
+    spark = connect("pyspark", root, spark_session=spark_session)
     for name, column in _SUMS.items():
         on_spark = _totals(spark, name, column)
         assert on_spark == _totals(duck, name, column), name

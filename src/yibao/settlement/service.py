@@ -43,7 +43,6 @@ from yibao.settlement.model import Settlement as EngineSettlement
 from yibao.store.models import (
     AnnualAccumulator,
     CatalogItem,
-    FeeDetail,
     CoveragePeriod,
     Institution,
     Person,
@@ -52,7 +51,6 @@ from yibao.store.models import (
     SettlementDetail,
     SettlementStatus,
     Visit,
-    VisitExtra,
     VisitStatus,
 )
 from yibao.store.models.gateway import NATIONAL_ADMDVS

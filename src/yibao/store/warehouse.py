@@ -129,7 +129,7 @@ class Warehouse:
         if backend == "duckdb":
             self.con = ibis.duckdb.connect()
         elif backend == "pyspark":
-            self.con = ibis.pyspark.connect(spark_session or _local_spark())
+            self.con = ibis.pyspark.connect(spark_session or local_spark())
         else:
             raise InputError(ErrorCode.INVALID_VALUE, field="backend", detail=f"不支持的后端：{backend}")
         self._tables: dict[str, ir.Table] = {}
@@ -192,11 +192,16 @@ def _conform(name: str, table: pa.Table) -> pa.Table:
         raise InputError(ErrorCode.INVALID_VALUE, field=name, detail=str(exc)) from exc
 
 
-def _local_spark() -> object:
+def local_spark(extra: dict[str, str] | None = None) -> object:
+    """A local PySpark session (``local[1]``, UTC, no UI) for a laptop or the tests; ``extra`` adds
+    settings. Spark keeps one session per process, so the first caller's settings stay in force."""
     from pyspark.sql import SparkSession
 
-    return (SparkSession.builder.master("local[1]").appName("yibao")
-            .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false").getOrCreate())
+    builder = (SparkSession.builder.master("local[1]").appName("yibao")
+               .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false"))
+    for key, value in (extra or {}).items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
 
 
 def connect(backend: Backend = "duckdb", path: Path | None = None, spark_session: object | None = None) -> Warehouse:

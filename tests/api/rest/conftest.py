@@ -9,38 +9,23 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import rest_seed as seed
+from rest_env import RestEnv
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
 
 from yibao.api.auth import Principal, issue_token
 from yibao.api.app import create_app
 from yibao.config import Settings
 from yibao.store import db
-from yibao.store.uow import SqlUnitOfWork
 
 TEST_SECRET = "tests-only-secret-for-rest-api"
 PG_ADMIN_URL = os.environ.get("YIBAO_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-
-
-@dataclass
-class RestEnv:
-    client: TestClient
-    factory: sessionmaker[Session]
-    settings: Settings
-    headers: dict[str, dict[str, str]]
-
-    def uow(self) -> SqlUnitOfWork:
-        from yibao.store.protect import CertnoProtector
-
-        return SqlUnitOfWork(self.factory, protector=CertnoProtector(self.settings.secret_key))
 
 
 def build_app(engine: Engine, settings: Settings) -> FastAPI:

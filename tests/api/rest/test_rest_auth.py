@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 import rest_seed as seed
-from conftest import RestEnv
+from rest_env import RestEnv
 
 from yibao.api.auth import Principal, issue_token
 from yibao.config import Settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import rest_seed as seed
-from conftest import RestEnv
+from rest_env import RestEnv
 from openpyxl import Workbook
 from rest_calls import heshan_text
 from sqlalchemy import func, select

@@ -6,7 +6,7 @@ import io
 
 import pytest
 import rest_seed as seed
-from conftest import RestEnv
+from rest_env import RestEnv
 from openpyxl import Workbook
 from sqlalchemy import func, select
 

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 import rest_seed as seed
-from conftest import RestEnv
+from rest_env import RestEnv
 from sqlalchemy import func, select
 
 from yibao.store.models import AgreementEvent, Institution, Person

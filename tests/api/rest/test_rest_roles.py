@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import rest_seed as seed
-from conftest import RestEnv
+from rest_env import RestEnv
 from rest_calls import CALLS, Call, seed_shared
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import rest_seed as seed
-from conftest import RestEnv
+from rest_env import RestEnv
 
 
 def _statement(env: RestEnv, month: str, role: str = "payment_analyst") -> dict[str, dict[str, object]]:

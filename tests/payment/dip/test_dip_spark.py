@@ -17,16 +17,8 @@ INPUTS = ("cases", "institutions", "persons")
 
 
 @pytest.fixture(scope="module")
-def spark():  # noqa: ANN201 - a SparkSession; pyspark is imported only when this module runs
-    from pyspark.sql import SparkSession
-
-    session = (SparkSession.builder.master("local[1]").appName("yibao-dip-test")
-               .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "1")
-               # tiny data: query compilation dominates, so skip code generation and adaptive planning
-               .config("spark.sql.codegen.wholeStage", "false").config("spark.sql.adaptive.enabled", "false")
-               .getOrCreate())
-    yield session
+def spark(spark_session: object) -> object:
+    return spark_session
 
 
 def _copy(src: Path, dst: Path, names: tuple[str, ...]) -> None:

@@ -2,7 +2,7 @@
 
 import ibis
 import pyarrow as pa
-from conftest import SCHEMA, check_snapshot, normalised_sql, rows_table, single_groups
+from drg_cases import SCHEMA, check_snapshot, normalised_sql, rows_table, single_groups
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -1,7 +1,7 @@
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
-from conftest import rows_table
+from drg_cases import rows_table
 from test_drg_batch import WORKED
 from typer.testing import CliRunner
 

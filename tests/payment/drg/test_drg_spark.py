@@ -1,9 +1,9 @@
-"""DuckDB and PySpark give the same groups on the same cases (one local[1] session per module)."""
+"""DuckDB and PySpark give the same groups on the same cases (on the suite's one local SparkSession)."""
 
 import ibis
 import pyarrow as pa
 import pytest
-from conftest import SCHEMA, check_snapshot, groups, normalised_sql, rows_table
+from drg_cases import SCHEMA, check_snapshot, groups, normalised_sql, rows_table
 from test_drg_batch import WORKED
 
 from yibao.payment.drg import group_table
@@ -14,18 +14,8 @@ pytestmark = pytest.mark.spark
 
 
 @pytest.fixture(scope="module")
-def spark_con():
-    pyspark_sql = pytest.importorskip("pyspark.sql")
-    session = (
-        pyspark_sql.SparkSession.builder.master("local[1]")
-        .appName("yibao-drg-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "1")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    return ibis.pyspark.connect(session)
+def spark_con(spark_session):
+    return ibis.pyspark.connect(spark_session)
 
 
 def test_duckdb_and_spark_give_identical_groups(spark_con, duckdb_con):

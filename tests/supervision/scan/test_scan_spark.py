@@ -1,9 +1,8 @@
-"""DuckDB and Spark give the same leads for the same warehouse (one local[1] session)."""
+"""DuckDB and Spark give the same leads for the same warehouse (the session-wide local[1] session)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,25 +24,15 @@ def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def spark() -> Iterator[object]:
-    from pyspark.sql import SparkSession
-
-    session = (SparkSession.builder.master("local[1]").appName("yibao-monitor-test")
-               .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "1").getOrCreate())
-    yield session
-
-
 def _keys(table: object) -> list[tuple[object, ...]]:
     cols = ("rule_id", "pattern", "level", "mdtrt_id", "feedetl_sn", "related_mdtrt_id", "psn_no", "fixmedins_code",
             "atddr_no", "amount")
     return sorted(tuple(r[c] for c in cols) for r in table.to_pylist())  # type: ignore[attr-defined]
 
 
-def test_the_scan_gives_identical_leads_on_duckdb_and_spark(tiny_dir: Path, spark: object) -> None:
+def test_the_scan_gives_identical_leads_on_duckdb_and_spark(tiny_dir: Path, spark_session: object) -> None:
     on_duckdb = scan_warehouse(Warehouse(tiny_dir), *PERIOD)
-    on_spark = scan_warehouse(Warehouse(tiny_dir, "pyspark", spark_session=spark), *PERIOD)
+    on_spark = scan_warehouse(Warehouse(tiny_dir, "pyspark", spark_session=spark_session), *PERIOD)
     assert len({r["rule_id"] for r in on_duckdb.to_pylist()}) >= 6
     assert on_duckdb.num_rows > 0
     assert _keys(on_spark) == _keys(on_duckdb)

@@ -112,14 +112,15 @@ def build_base_points(wh: Warehouse, pack: PaymentPack, year: int,
     years = _history_years(g, year, len(rules.drg.history_weights))
     hist = cached(wh, g.filter(g.setl_year.isin(years)))
     base = cached(wh, base_points(hist, rules, years))
-    coefs = hospital_coefficients(wh.table("institutions"), hist, base, rules, optional_table(wh, "drg_evaluations"))
+    coefs = cached(wh, hospital_coefficients(wh.table("institutions"), hist, base, rules,
+                                             optional_table(wh, "drg_evaluations")))
     base_rows = base.to_pyarrow()
     coef_rows = coefs.to_pyarrow()
     wh.write("drg_base_points", _with_year(base_rows, year), partition=str(year))
     wh.write("drg_coefficients", _with_year(coef_rows, year), partition=str(year))
     # 预期点值: last history year's cost ÷ its points under this year's base points
     last = hist.filter(hist.setl_year == years[-1])
-    scored = score_cases(last, base, ibis.memtable(coef_rows), rules)
+    scored = score_cases(last, base, coefs, rules)
     pts = case_points(scored, scored.filter(ibis.literal(False)).select("case_id"), rules)
     sums = {r["insutype"]: r for r in pts.group_by("insutype").agg(
         cost=pts.cost.sum(), points=pts.points.sum()).to_pyarrow().to_pylist()}

@@ -90,7 +90,15 @@ def _sidecar() -> dict[str, dict[str, object]]:
 
 
 def _pts(value: ir.NumericValue) -> ir.DecimalValue:
-    return value.round(4).cast(POINTS)
+    return _fixed(value, 4).cast(POINTS)
+
+
+def _fixed(value: ir.NumericValue, places: int) -> ir.DecimalValue:
+    """Round half-up to ``places`` as a DECIMAL. A float is first fixed to 4 more places, so DuckDB and
+    Spark (whose float sums differ in the last bits) round a mean that is exactly on a half the same way."""
+    if value.type().is_floating():
+        value = value.cast(f"decimal(28, {places + 4})")
+    return value.round(places)
 
 
 def _dec(value: Decimal, type_: str = COEF) -> ir.DecimalScalar:
@@ -139,12 +147,12 @@ def base_points(history: ir.Table, rules: DrgRules, years: list[int]) -> ir.Tabl
     g = counts.join(stats, "drg").join(wm, "drg").cross_join(overall)
     cv = (g.sd / g.plain_mean).round(4).fill_null(0)
     g = g.mutate(
-        mean_cost=g.wmean.round(2).cast(MONEY),
+        mean_cost=_fixed(g.wmean, 2).cast(MONEY),
         cv=cv,
         base_points=_pts(g.wmean / g.all_mean * float(rules.drg.points_scale)),
         small=g.kept_count < rules.min_group_cases,
         unstable=cv > float(rules.max_group_cv),
-        all_mean=g.all_mean.round(2).cast(MONEY),
+        all_mean=_fixed(g.all_mean, 2).cast(MONEY),
     )
     return g.select("drg", "case_count", "kept_count", "mean_cost", "cv", "base_points", "small", "unstable",
                     "all_mean")
@@ -174,7 +182,7 @@ def hospital_coefficients(institutions: ir.Table, history: ir.Table | None, base
     b = base.select(b_drg="drg", b_mean="mean_cost")
     k = kept.join(b, kept.drg == b.b_drg)
     ratios = k.group_by("fixmedins_code").agg(
-        history_ratio=(k.cost.cast("float64").sum() / k.b_mean.cast("float64").sum()).round(6).cast(RATIO))
+        history_ratio=_fixed(k.cost.cast("float64").sum() / k.b_mean.cast("float64").sum(), 6).cast(RATIO))
     r = ratios.select(r_code="fixmedins_code", history_ratio="history_ratio")
     t = t.left_join(r, t.fixmedins_code == r.r_code).drop("r_code")
     share = rules.history_coef_share
@@ -199,8 +207,8 @@ def score_cases(cases: ir.Table, base: ir.Table, coefs: ir.Table, rules: DrgRule
     t = t.cross_join(all_mean)
     coef = t.coef.coalesce(_dec(Decimal(1))).cast(COEF)
     priced = t.base_points.notnull() & (t.mean_cost > 0)
-    ratio = ibis.ifelse(priced, (t.cost.cast("float64") / t.mean_cost.cast("float64")).round(6),
-                        ibis.null("float64")).cast(RATIO)
+    ratio = ibis.ifelse(priced, _fixed(t.cost.cast("float64") / t.mean_cost.cast("float64"), 6),
+                        ibis.null(RATIO)).cast(RATIO)
     multiple = _high_multiple(t.base_points, rules)
     case_type = ibis.cases(
         (~priced, "ungrouped"),

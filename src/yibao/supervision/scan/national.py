@@ -37,12 +37,21 @@ def entries_table(library: RuleLibrary, kinds: tuple[RuleKind, ...] = VECTORISED
             "settings", "min_level", "max_per_day", "pair_code", "pair_name", "window", "window_hours")
     schema = {c: "string" for c in cols} | {"row": "int64", "min_level": "int64", "max_per_day": "int64",
                                            "window_hours": "int64"}
-    return ibis.memtable({c: [r[c] for r in rows] for c in cols}, schema=schema)
+    # Absent numbers are -1, not null: a nullable integer column reaches Spark as float NaN.
+    numbers = ("min_level", "max_per_day", "window_hours")
+    data = {c: [(-1 if r[c] is None else r[c]) if c in numbers else r[c] for r in rows] for c in cols}
+    return ibis.memtable(data, schema=schema)
 
 
 def _age_years(brdy: ir.DateValue, day: ir.DateValue) -> ir.IntegerValue:
     before = (day.month() < brdy.month()) | ((day.month() == brdy.month()) & (day.day() < brdy.day()))
     return day.year() - brdy.year() - before.cast("int64")
+
+
+def _seconds(ts: ir.TimestampValue) -> ir.IntegerValue:
+    """Seconds since the epoch from the calendar fields: the same on every backend, whatever its
+    session time zone (Spark's unix_timestamp is not)."""
+    return ts.date().epoch_days().cast("int64") * 86400 + ts.hour() * 3600 + ts.minute() * 60 + ts.second()
 
 
 def _lead(t: ir.Table, evidence: ir.StringValue, amount: ir.NumericValue | None = None) -> ir.Table:
@@ -110,7 +119,7 @@ def _setting(h: ir.Table) -> ir.Table:
 
 def _level(h: ir.Table) -> ir.Table:
     levels = ibis.memtable({"lv": list(LEVELS), "lv_rank": list(LEVELS.values())})
-    t = h.filter((h.kind == "level") & h.min_level.notnull()).join(levels, "lv")
+    t = h.filter((h.kind == "level") & (h.min_level >= 0)).join(levels, "lv")
     t = t.filter(t.lv_rank < t.min_level)
     return _lead(t, "机构等级 " + t.lv + "，限 " + t.min_level.cast("string") + " 级及以上")
 
@@ -121,16 +130,16 @@ def _duplicate(h: ir.Table, lines: ir.Table) -> ir.Table:
     p = lines.select(p_psn=lines.psn_no, p_mdtrt=lines.mdtrt_id, p_code=lines.med_list_codg, p_sn=lines.feedetl_sn,
                      p_time=lines.fee_ocur_time, p_day=lines.day)
     j = t.join(p, (t.psn_no == p.p_psn) & (t.pair_code == p.p_code))
-    gap = (j.fee_ocur_time.epoch_seconds() - j.p_time.epoch_seconds()).abs()
+    gap = (_seconds(j.fee_ocur_time) - _seconds(j.p_time)).abs()
     inside = ((j.window == "当次就诊") & (j.p_mdtrt == j.mdtrt_id)) | ((j.window == "单日") & (j.p_day == j.day)) | (
-        (j.window == "小时") & (gap <= j.window_hours * 3600))
+        (j.window == "小时") & (j.window_hours >= 0) & (gap <= j.window_hours * 3600))
     j = j.filter(inside)
     return _lead(j, "主项 " + j.pair_code + " 明细 " + j.p_sn + "；窗口 " + j.source_text)
 
 
 def _frequency(h: ir.Table, lines: ir.Table) -> ir.Table:
     """More than ``max_per_day`` of a code in one calendar day (the person's lines, in time order)."""
-    t = h.filter((h.kind == "frequency") & h.max_per_day.notnull())
+    t = h.filter((h.kind == "frequency") & (h.max_per_day >= 0))
     same = lines.select(s_psn=lines.psn_no, s_code=lines.med_list_codg, s_day=lines.day, s_time=lines.fee_ocur_time,
                         s_sn=lines.feedetl_sn, s_cnt=lines.cnt)
     j = t.join(same, (t.psn_no == same.s_psn) & (t.code == same.s_code) & (t.day == same.s_day)
