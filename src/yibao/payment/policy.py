@@ -224,6 +224,14 @@ class Drg(_Model):
     special_review_share: Ratio
     institution: InstitutionCoefficients
     point_value: PointValue
+    min_group_cases: int = Field(default=5, ge=1)  # 病组例数不足: flagged "small"
+    max_group_cv: Positive = Decimal("1")  # 变异系数过大: flagged "unstable"
+    high_formula: Literal["national"] = "national"  # base×coef + base×(ratio−multiple)×high_pay_ratio
+    high_pay_ratio: Ratio = Decimal("1")
+    low_formula: Literal["cost_ratio"] = "cost_ratio"  # base × cost ÷ group mean
+    review_formula: Literal["cost_ratio"] = "cost_ratio"  # 特例单议 before a reviewer decides
+    coefficient_basis: Literal["level", "blend"] = "level"  # 差异系数: by level, or blended with history
+    history_coef_share: Ratio = Decimal("0")  # the hospital's historical cost ratio's share in the blend
 
     @model_validator(mode="after")
     def _tiers(self) -> Drg:

@@ -90,7 +90,10 @@ def _rows() -> list[dict]:
     seen: set[str] = set()
 
     def add(code: str, name: str, kind: str, item_type: str, **extra: object) -> None:
-        if code in seen:
+        if code in seen:  # an entry restricted twice (by age and by sex) keeps both restrictions
+            row = next(r for r in rows if r["code"] == code)
+            row["gend"] = row["gend"] or extra.get("gend") or ""
+            row["child"] = bool(row["child"] or extra.get("child"))
             return
         seen.add(code)
         rows.append({"code": code, "name": name, "kind": kind, "type": item_type,

@@ -147,7 +147,7 @@ def test_the_special_review_queue_takes_the_most_extreme_high_cases_within_the_s
 
 
 def test_a_hospital_coefficient_can_blend_in_its_history_cost_ratio(rules: DrgRules) -> None:
-    blend = rules.model_copy(update={"coefficient_basis": "blend", "history_coef_share": Decimal("0.5")})
+    blend = rules.model_copy(update={"drg": rules.drg.model_copy(update={"coefficient_basis": "blend", "history_coef_share": Decimal("0.5")})})
     rows = history_rows()
     base = base_points(history_table(rows), blend, YEARS)
     coefs = {r["fixmedins_code"]: r for r in

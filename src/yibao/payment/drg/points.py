@@ -25,18 +25,15 @@ Points are rounded half-up to 4 decimals after each factor (:func:`_pts`, the on
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import cache
-from importlib import resources
-from typing import Literal
 
 import ibis
 import ibis.expr.types as ir
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from yibao.errors import ErrorCode, PolicyError
 from yibao.payment.drg.model import GroupStatus
 from yibao.payment.policy import Drg, PaymentPack
-from yibao.policy.loader import policy_error, read_annotated
+from yibao.policy.loader import policy_error
 
 POINTS = "decimal(18, 4)"
 COEF = "decimal(9, 4)"
@@ -49,44 +46,20 @@ CASE_TYPES = {"normal": "正常病例", "high": "高倍率病例", "low": "低�
 
 
 class DrgRules(BaseModel):
-    """The DRG parameters the engines read: the pack's ``[drg]`` plus the sidecar ``[drg_rules]``
-    (flags, formula choices, coefficient blend — see /work/notes/drg_requests.txt)."""
+    """The DRG parameters the engines read: the pack's ``[drg]``, with overrides for what-if runs."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     drg: Drg
-    min_group_cases: int = Field(default=5, ge=1)
-    max_group_cv: Decimal = Decimal("1")
-    high_formula: Literal["national"] = "national"
-    high_pay_ratio: Decimal = Decimal("1")
-    low_formula: Literal["cost_ratio"] = "cost_ratio"
-    review_formula: Literal["cost_ratio"] = "cost_ratio"
-    coefficient_basis: Literal["level", "blend"] = "level"
-    history_coef_share: Decimal = Decimal("0")
 
     @classmethod
     def from_pack(cls, pack: PaymentPack, **overrides: object) -> DrgRules:
         if pack.drg is None:
             raise PolicyError(ErrorCode.POLICY_INVALID, field="drg", detail=f"支付参数包 {pack.pack_id} 没有 [drg]")
-        extra = dict(_sidecar().get(pack.pack_id, {}))
-        extra.update(overrides)
         try:
-            return cls.model_validate({"drg": pack.drg, **extra})
+            return cls(drg=Drg.model_validate({**pack.drg.model_dump(), **overrides}))
         except ValidationError as exc:
-            raise policy_error(exc, f"{pack.pack_id} [drg_rules]") from exc
-
-
-@cache
-def _sidecar() -> dict[str, dict[str, object]]:
-    """``[drg_rules]`` of the bundled sidecar files, by pack id (file name)."""
-    folder = resources.files("yibao.payment.drg").joinpath("packs")
-    out: dict[str, dict[str, object]] = {}
-    for entry in folder.iterdir():
-        if entry.name.endswith(".toml"):
-            data, _notes = read_annotated(entry.read_text(encoding="utf-8"), entry.name)
-            rules = data.get("drg_rules", {})
-            out[entry.name.removesuffix(".toml")] = rules if isinstance(rules, dict) else {}
-    return out
+            raise policy_error(exc, f"{pack.pack_id} [drg]") from exc
 
 
 def _pts(value: ir.NumericValue) -> ir.DecimalValue:
@@ -150,8 +123,8 @@ def base_points(history: ir.Table, rules: DrgRules, years: list[int]) -> ir.Tabl
         mean_cost=_fixed(g.wmean, 2).cast(MONEY),
         cv=cv,
         base_points=_pts(g.wmean / g.all_mean * float(rules.drg.points_scale)),
-        small=g.kept_count < rules.min_group_cases,
-        unstable=cv > float(rules.max_group_cv),
+        small=g.kept_count < rules.drg.min_group_cases,
+        unstable=cv > float(rules.drg.max_group_cv),
         all_mean=_fixed(g.all_mean, 2).cast(MONEY),
     )
     return g.select("drg", "case_count", "kept_count", "mean_cost", "cv", "base_points", "small", "unstable",
@@ -175,7 +148,7 @@ def hospital_coefficients(institutions: ir.Table, history: ir.Table | None, base
         t = t.left_join(e, t.fixmedins_code == e.e_code).drop("e_code")
         bonus = ibis.cases(*((t.eval_grade == k, _dec(v)) for k, v in inst.bonus.items()), else_=_dec(Decimal(0)))
         t = t.mutate(level_coef=(t.level_coef + bonus).cast(COEF)).drop("eval_grade")
-    if rules.coefficient_basis == "level" or history is None:
+    if rules.drg.coefficient_basis == "level" or history is None:
         return t.mutate(history_ratio=ibis.null(RATIO), coef=t.level_coef)
     kept = trim(history, rules)
     kept = kept.filter(kept.kept)
@@ -185,7 +158,7 @@ def hospital_coefficients(institutions: ir.Table, history: ir.Table | None, base
         history_ratio=_fixed(k.cost.cast("float64").sum() / k.b_mean.cast("float64").sum(), 6).cast(RATIO))
     r = ratios.select(r_code="fixmedins_code", history_ratio="history_ratio")
     t = t.left_join(r, t.fixmedins_code == r.r_code).drop("r_code")
-    share = rules.history_coef_share
+    share = rules.drg.history_coef_share
     blended = (t.level_coef * _dec(1 - share) + t.history_ratio * _dec(share)).round(4)
     return t.mutate(coef=blended.coalesce(t.level_coef).cast(COEF))
 
@@ -243,7 +216,7 @@ def case_points(scored: ir.Table, queue: ir.Table, rules: DrgRules, decisions: i
         (queued & t.review_points.notnull(), "reviewed"), (queued, "review"), else_=t.case_type)
     scale = float(rules.drg.points_scale)
     normal = _pts(t.base_points * t.coef)
-    extra = _pts(_pts(t.base_points * (t.cost_ratio - t.high_multiple)) * _dec(rules.high_pay_ratio))
+    extra = _pts(_pts(t.base_points * (t.cost_ratio - t.high_multiple)) * _dec(rules.drg.high_pay_ratio))
     by_cost = _pts(t.base_points * t.cost_ratio)
     points = ibis.cases(
         (case_type == "reviewed", t.review_points.cast(POINTS)),
