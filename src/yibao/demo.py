@@ -20,7 +20,8 @@ import ibis
 from yibao.money import fen
 from yibao.payment.dip import service as dip_service
 from yibao.payment.dip.settlement import clear_year, settle_month
-from yibao.payment.drg import GroupStatus, default_scheme, group_table
+from yibao.payment.drg import GroupStatus, default_scheme
+from yibao.payment.drg import pay_service as drg_pay
 from yibao.payment.policy import load_payment_pack
 from yibao.policy.loader import bundled_pack
 from yibao.policy.schema import PolicyPack
@@ -48,6 +49,7 @@ class DemoOptions:
     seed: int = 20_210
     pack_id: str = "heshan-2021"
     dip_pack_id: str = "zibo-dip-2025"
+    drg_pack_id: str = "zhoushan-drg-2019"
     secret: str = "demo-only-secret"
 
 
@@ -88,8 +90,8 @@ def run_demo(options: DemoOptions, start_task: StartTask) -> DemoRun:
         db.upgrade(url)
     with run.timed("生成模拟统筹区"):
         run.sections.append(_synth(options, policy, warehouse, url, start_task))
-    with run.timed("CHS-DRG 分组"):
-        run.sections.append(_group(warehouse))
+    with run.timed("CHS-DRG 分组与 DRG 点数付费"):
+        run.sections.append(_drg(options, policy, warehouse, start_task))
     with run.timed("DIP 目录库、月度结算与年度清算"):
         run.sections.append(_dip(options, policy, warehouse, start_task))
     with run.timed("一站式结算"):
@@ -136,27 +138,48 @@ def _synth(options: DemoOptions, policy: PolicyPack, warehouse: Warehouse, url: 
     )
 
 
-def _group(warehouse: Warehouse) -> Section:
-    grouped = group_table(warehouse.table("cases").filter(lambda t: t.setl_year == t.setl_year.max()))
+def _drg(options: DemoOptions, policy: PolicyPack, warehouse: Warehouse, start_task: StartTask) -> Section:
+    """CHS-DRG grouping of every case, base points from the history years, 12 months paid, the year cleared."""
+    pack = load_payment_pack(options.drg_pack_id)
+    year = policy.year
+    advance = start_task("DRG 分组与点数付费", 14)
+    base = drg_pay.build_base_points(warehouse, pack, year)
+    advance(1)
+    for month in range(1, 13):
+        drg_pay.settle_month(warehouse, pack, year, month)
+        advance(1)
+    funds = drg_pay.clear_year(warehouse, pack, year)
+    advance(1)
+    grouped = warehouse.table("drg_cases")
+    grouped = grouped.filter(grouped.setl_year == year)
     by_status = grouped.group_by("status").aggregate(n=grouped.count()).order_by("status").to_pyarrow().to_pylist()
     ok = grouped.filter(grouped.status == GroupStatus.GROUPED.value)
     top = (
-        ok.group_by("drg").aggregate(n=ok.count(), cost=ok.medfee_sumamt.mean())
+        ok.group_by("drg").aggregate(n=ok.count(), cost=ok.cost.mean())
         .order_by([ibis.desc("n"), "drg"]).limit(10).to_pyarrow().to_pylist()
     )
     total = sum(r["n"] for r in by_status)
     n_ok = sum(r["n"] for r in by_status if r["status"] == GroupStatus.GROUPED.value)
-    distinct = ok.drg.nunique().to_pyarrow().as_py()
     names = default_scheme().drg_names
     return Section(
-        "CHS-DRG 1.1 分组",
-        figures=(("住院病例", f"{total:,}"), ("入组率", f"{n_ok / total:.1%}" if total else "-"), ("覆盖 DRG 组数", f"{distinct:,}")),
+        "CHS-DRG 1.1 分组与 DRG 点数付费",
+        figures=(
+            ("本年住院病例", f"{total:,}"),
+            ("入组率", f"{n_ok / total:.1%}" if total else "-"),
+            ("覆盖 DRG 组数", f"{ok.drg.nunique().to_pyarrow().as_py():,}"),
+            ("基准点数测算年份（1:2:7）", "、".join(str(y) for y in base.history_years)),
+            ("有基准点数的病组 / 例数不足 / 不稳定", f"{base.groups:,} / {base.small:,} / {base.unstable:,}"),
+        ),
         tables=(
             Table("分组状态", ("状态", "病例数"), tuple((GroupStatus(r["status"]).message, r["n"]) for r in by_status)),
+            Table("按基金年度清算", ("险种", "DRG 预算", "结算点值", "总点数", "清算总额", "医院数"),
+                  tuple((INSUTYPE_NAMES.get(f.insutype, f.insutype), f.budget, f.point_value, f.points, f.paid_total,
+                         f.institutions) for f in funds)),
             Table("病例数最多的 DRG", ("DRG", "名称", "病例数", "例均费用"),
-                  tuple((r["drg"], names.get(r["drg"], ""), r["n"], fen(r["cost"])) for r in top)),
+                  tuple((r["drg"], names.get(r["drg"], ""), r["n"], fen(Decimal(str(r["cost"])))) for r in top)),
         ),
-        note="分组器按国家 CHS-DRG 1.1 方案数据逐步判断（MDC → ADRG → DRG，含 MCC/CC 排除表），批量分组与单病例分组结果一致。",
+        note=(f"分组器按国家 CHS-DRG 1.1 方案数据逐步判断（MDC → ADRG → DRG，含 MCC/CC 排除表）；付费参数包 {pack.pack_id}，"
+              "各医院 DRG 金额之和与预算到分相等。同一区域同时演示 DIP 与 DRG 两种付费方式，实际统筹区择一执行。"),
     )
 
 
