@@ -72,7 +72,7 @@ def settle(month: int = typer.Option(..., "--month", min=1, max=12, help="结算
 def queue(year: int = _YEAR, warehouse: Path | None = _HOME) -> None:
     """列出特例单议队列（月度结算时按费用倍率从高到低入队）及已评定结论。"""
     from yibao.errors import ErrorCode, NotFoundError
-    from yibao.payment.dip.service import optional_table
+    from yibao.payment.runs import optional_table
 
     with handle_errors():
         wh = _open("duckdb", warehouse)

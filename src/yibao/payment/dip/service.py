@@ -33,6 +33,7 @@ from yibao.payment.dip.features import case_features, kind_table, severity_table
 from yibao.payment.dip.points import base_points, case_points, institution_coefficients, review_queue
 from yibao.payment.dip.subtypes import apply_subtypes, build_subtypes, mark_violations
 from yibao.payment.policy import PaymentPack
+from yibao.payment.runs import cached, optional_table
 from yibao.store.warehouse import Warehouse
 
 FUNDS = ("310", "390")
@@ -61,17 +62,6 @@ def _features(wh: Warehouse, cases: ir.Table) -> ir.Table:
     kinds = _lookup(wh, "dip_procedure_kinds", kind_table)
     sevs = _lookup(wh, "dip_cc_levels", severity_table)
     return case_features(cases, kinds, sevs)
-
-
-def cached(wh: Warehouse, expr: ir.Table) -> ir.Table:
-    """Materialise ``expr`` on the warehouse backend (its in-memory lookup tables registered first:
-    Ibis's PySpark cache does not register them itself)."""
-    wh.con._register_in_memory_tables(expr)
-    return expr.cache()
-
-
-def optional_table(wh: Warehouse, name: str) -> ir.Table | None:
-    return wh.table(name) if name in wh.tables() else None
 
 
 def history_years(wh: Warehouse, year: int, n: int) -> list[int]:

@@ -20,7 +20,8 @@ import pyarrow as pa
 from yibao.errors import ConflictError, ErrorCode, InputError
 from yibao.money import fen
 from yibao.payment import clearing
-from yibao.payment.dip.service import cached, optional_table, parameters, year_points
+from yibao.payment.dip.service import parameters, year_points
+from yibao.payment.runs import cached, last_year_fund, monthly_paid, optional_table
 from yibao.payment.policy import PaymentPack
 from yibao.store.warehouse import Warehouse
 
@@ -146,8 +147,10 @@ def clear_year(wh: Warehouse, pack: PaymentPack, year: int) -> list[FundResult]:
     pts = cached(wh, year_points(wh, pack, year))
     sums = _sums(pts)
     evals, audits = _inputs(wh, year)
-    paid = _monthly_paid(wh, year)
-    last_fund = _last_year_fund(wh, pack, year)
+    paid = monthly_paid(wh, "dip_monthly", year)
+    cases = wh.table("cases")
+    last = cases.filter(cases.setl_year == year - 1)
+    last_fund = last_year_fund(pack, last, last.medfee_sumamt)
     results, out_rows, adj_rows, pvs, ratios = [], [], [], {}, {}
     for code, fund in pack.funds.items():
         p = params.get(code)
@@ -198,28 +201,6 @@ def _clearing_table(rows: list[dict[str, object]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=pa.schema(
         [("year", pa.int32()), ("insutype", pa.string()), ("fixmedins_code", pa.string()), ("points", POINTS),
          ("point_value", pa.decimal128(18, 6)), ("cross_points", POINTS)] + [(m, MONEY) for m in money]))
-
-
-def _monthly_paid(wh: Warehouse, year: int) -> dict[tuple[str, str], Decimal]:
-    monthly = optional_table(wh, "dip_monthly")
-    if monthly is None:
-        return {}
-    m = monthly.filter(monthly.year == year)
-    rows = m.group_by("insutype", "fixmedins_code").agg(paid=m.paid.sum()).to_pyarrow().to_pylist()
-    return {(r["insutype"], r["fixmedins_code"]): _dec(r["paid"]) for r in rows}
-
-
-def _last_year_fund(wh: Warehouse, pack: PaymentPack, year: int) -> dict[tuple[str, str], Decimal]:
-    """Last year's fund payment per institution (cost × fund ratio), the basis of the advance."""
-    cases = wh.table("cases")
-    last = cases.filter(cases.setl_year == year - 1)
-    rows = last.group_by("insutype", "fixmedins_code").agg(cost=last.medfee_sumamt.sum()).to_pyarrow().to_pylist()
-    out = {}
-    for r in rows:
-        fund = pack.funds.get(r["insutype"])
-        if fund is not None:
-            out[(r["insutype"], r["fixmedins_code"])] = fen(_dec(r["cost"]) * fund.fund_pay_ratio)
-    return out
 
 
 __all__ = ["FundResult", "clear_year", "settle_month"]

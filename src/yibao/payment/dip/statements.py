@@ -8,7 +8,7 @@ from pathlib import Path
 
 from yibao.errors import ErrorCode, NotFoundError
 from yibao.payment.dip.points import OUTLIER_LABELS
-from yibao.payment.dip.service import optional_table
+from yibao.payment.runs import optional_table
 from yibao.payment.excel import MONEY_FORMAT, POINTS_FORMAT, Sheet, write_workbook
 from yibao.store.warehouse import Warehouse
 

@@ -26,7 +26,7 @@ import pyarrow as pa
 from yibao.errors import ConflictError, ErrorCode, InputError, NotFoundError
 from yibao.money import fen
 from yibao.payment import clearing
-from yibao.payment.dip.service import cached, optional_table
+from yibao.payment.runs import cached, last_year_fund, monthly_paid, optional_table
 from yibao.payment.drg.batch import INPUT_COLUMNS, barrier, group_table
 from yibao.payment.drg.payment import fund_budget, month_budget, with_amounts
 from yibao.payment.drg.points import (DrgRules, base_points, case_points, hospital_coefficients, review_queue,
@@ -280,8 +280,10 @@ def clear_year(wh: Warehouse, pack: PaymentPack, year: int) -> list[FundResult]:
     pts = cached(wh, year_points(wh, pack, year))
     sums = _sums(pts)
     evals, audits = _inputs(wh, year)
-    paid = _monthly_paid(wh, year)
-    last_fund = _last_year_fund(wh, pack, year)
+    paid = monthly_paid(wh, "drg_monthly", year)
+    g = grouped(wh)
+    last = g.filter(g.setl_year == year - 1)
+    last_fund = last_year_fund(pack, last, last.cost)
     audit_fund = sorted(pack.funds)[0]  # deductions are per institution; taken once, from the first fund
     results, out_rows, adj_rows, pvs, ratios = [], [], [], {}, {}
     for code, fund in sorted(pack.funds.items()):
@@ -325,28 +327,6 @@ def clear_year(wh: Warehouse, pack: PaymentPack, year: int) -> list[FundResult]:
         ("year", pa.int32()), ("insutype", pa.string()), ("fixmedins_code", pa.string()), ("kind", pa.string()),
         ("amount", MONEY), ("reason", pa.string())])), partition=str(year))
     return results
-
-
-def _monthly_paid(wh: Warehouse, year: int) -> dict[tuple[str, str], Decimal]:
-    monthly = optional_table(wh, "drg_monthly")
-    if monthly is None:
-        return {}
-    m = monthly.filter(monthly.year == year)
-    rows = m.group_by("insutype", "fixmedins_code").agg(paid=m.paid.sum()).to_pyarrow().to_pylist()
-    return {(r["insutype"], r["fixmedins_code"]): _dec(r["paid"]) for r in rows}
-
-
-def _last_year_fund(wh: Warehouse, pack: PaymentPack, year: int) -> dict[tuple[str, str], Decimal]:
-    """Last year's fund payment per institution (cost × fund ratio): the basis of the advance (预付金)."""
-    g = grouped(wh)
-    last = g.filter(g.setl_year == year - 1)
-    rows = last.group_by("insutype", "fixmedins_code").agg(cost=last.cost.sum()).to_pyarrow().to_pylist()
-    out = {}
-    for r in rows:
-        fund = pack.funds.get(r["insutype"])
-        if fund is not None:
-            out[(r["insutype"], r["fixmedins_code"])] = fen(_dec(r["cost"]) * fund.fund_pay_ratio)
-    return out
 
 
 __all__ = ["BaseSummary", "FundResult", "build_base_points", "clear_year", "group_cases", "grouped", "parameters",

@@ -10,7 +10,7 @@ from pathlib import Path
 import ibis.expr.types as ir
 
 from yibao.errors import ErrorCode, NotFoundError
-from yibao.payment.dip.service import optional_table
+from yibao.payment.runs import optional_table
 from yibao.payment.drg.payment import FUND_LABELS, adjustment_sheet, case_sheet, monthly_adjustments
 from yibao.payment.excel import MONEY_FORMAT, POINTS_FORMAT, Sheet, write_workbook
 from yibao.store.warehouse import Warehouse
