@@ -72,8 +72,8 @@ def _yuan(amount: Decimal) -> str:
     return f"{fen(amount):,} 元"
 
 
-def _wan(amount: Decimal) -> float:
-    return float(amount / 10_000)  # chart scale only; every figure shown as text stays Decimal
+def _wan(amount: Decimal) -> Decimal:
+    return fen(amount / 10_000)
 
 
 def run_demo(options: DemoOptions, start_task: StartTask) -> DemoRun:
@@ -267,7 +267,7 @@ def _review(warehouse: Warehouse, start_task: StartTask) -> Section:
     return Section(
         "事中审核：国家“两库”规则第 1–8 批",
         figures=(("审核就诊", f"{result.visits:,}"), ("有提示的就诊", f"{result.visits_hit:,}")),
-        charts=(BarChart("各规则提示次数", tuple(r[1] for r in rows), tuple(float(r[2]) for r in rows), " 次"),) if rows else (),
+        charts=(BarChart("各规则提示次数", tuple(r[1] for r in rows), tuple(r[2] for r in rows), " 次"),) if rows else (),
         tables=(Table("规则提示", ("规则", "名称", "次数", "涉及金额"), rows),),
     )
 

@@ -12,7 +12,7 @@ def test_a_report_renders_figures_tables_and_an_svg_chart_in_chinese():
                 "基金支出",
                 figures=(("基金支付总额", "1,234.00 元"),),
                 tables=(Table("按险种", ("险种", "金额"), (("职工", Decimal("1234.5")),)),),
-                charts=(BarChart("按机构等级", ("三级", "二级"), (3.0, 1.0), "万元"),),
+                charts=(BarChart("按机构等级", ("三级", "二级"), (Decimal("3.00"), Decimal("1.00")), "万元"),),
             ),
         ),
     )

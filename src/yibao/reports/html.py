@@ -21,7 +21,7 @@ class BarChart:
 
     title: str
     labels: tuple[str, ...]
-    values: tuple[float, ...]
+    values: tuple[Decimal | int, ...]
     unit: str = ""
 
 
