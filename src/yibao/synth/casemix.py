@@ -137,7 +137,8 @@ def build_casemix(config: SynthConfig, rng: np.random.Generator) -> CaseMix:
         kinds = {a: "main_proc" in scheme.adrgs[a]["rule"] for a in adrgs}
         n_surg = sum(kinds.values())
         n_med = len(adrgs) - n_surg
-        dirichlet = rng.dirichlet(np.full(len(adrgs), 0.8))
+        dirichlet = rng.dirichlet(np.full(len(adrgs), 0.8)) ** config.adrg_weight_power
+        dirichlet /= dirichlet.sum()
         for a, w_adrg in zip(adrgs, dirichlet):
             surgical = kinds[a]
             kind_share = (config.surgical_share if n_med else 1.0) if surgical else (1 - config.surgical_share if n_surg else 1.0)
@@ -145,7 +146,7 @@ def build_casemix(config: SynthConfig, rng: np.random.Generator) -> CaseMix:
             base_cost *= 6.0 if mdc == "MDCA" else 0.6 if mdc == "MDCP" else 1.0
             base_los = float(np.exp(rng.normal(np.log(9.0 if surgical else 7.5), 0.3)))
             cands = _candidates(scheme, rng, a, mdc)
-            zipf = 1.0 / np.arange(1, len(cands) + 1) ** 1.1
+            zipf = 1.0 / np.arange(1, len(cands) + 1) ** config.path_zipf_exponent
             for (dx, procs), w_path in zip(cands, zipf / zipf.sum() if cands else []):
                 cells = [c for c in _eligible_cells(mdc) if scheme.landing_adrg([dx], procs, _who(c)) == a]
                 if not cells:

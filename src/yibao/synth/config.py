@@ -114,6 +114,12 @@ class SynthConfig:
     chronic_prevalence: tuple[float, float, float] = (0.0, 0.06, 0.28)  # 门诊慢特病 by age <18, 18-59, 60+
     chronic_visits_per_year: float = 10.0  # monthly-ish refills
     mdc_shares: dict[str, float] = field(default_factory=lambda: dict(MDC_SHARES))
+    # Case-mix concentration (assumption): real regions put most cases on a few hundred diagnosis +
+    # procedure combinations (which is why a city's DIP core groups cover ~90 % of cases at 15 cases).
+    # Inside an MDC, ADRG weights are Dirichlet(0.8) draws raised to this power (renormalised) …
+    adrg_weight_power: float = 2.0
+    # … and inside an ADRG the k-th (diagnosis, procedures) path is drawn ∝ 1 / k ** this exponent.
+    path_zipf_exponent: float = 2.0
     surgical_share: float = 0.35  # share of surgical ADRGs inside an MDC that has both
     severity_shares: tuple[float, float] = (0.10, 0.22)  # MCC, CC among cases of ADRGs that split on them
     cost_sigma: float = 0.45  # within-group lognormal sigma of a case's cost
