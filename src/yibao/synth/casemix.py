@@ -127,7 +127,7 @@ def build_casemix(config: SynthConfig, rng: np.random.Generator) -> CaseMix:
     cc_codes = sorted(c for c in scheme.cc if c not in trauma and c not in scheme.mcc)
     plain_codes = sorted(c for c in ("I10.x00", "E11.900", "E78.500", "K21.900", "J44.900", "M81.900",
                                      "I25.103", "N18.900", "E03.900", "K76.000", "H25.900", "M17.900")
-                         if c in scheme.diagnoses)
+                         if c in scheme.diagnoses and c not in scheme.cc and c not in scheme.mcc)  # plain: neither CC nor MCC
     rows: list[dict] = []
     for mdc, share in config.mdc_shares.items():
         adrgs = [s["adrg"] for s in scheme.mdcs[mdc]["steps"]

@@ -5,6 +5,10 @@ Case-level abuse changes behaviour, not only labels: a split stay becomes two re
 a low-standard admission is a short, cheap, examination-heavy stay of a mild condition; a phantom
 stay bills beds and nursing without treatment; a bed-hanging stay is long with mostly bed fees.
 The last two get an outpatient visit elsewhere during the stay (made in ``outpatient``).
+
+Care leaves traces in the bill: drugs are given day by day, mostly the drugs the treated diagnosis
+is treated with; a treated MCC / CC adds its own daily treatment, tests and drugs (its share of the
+cost). An upcoded case carries the bill of the care actually given, not of the codes.
 """
 
 from __future__ import annotations
@@ -29,6 +33,15 @@ _SHARES = {
     "phantom": {"02": 1},
 }
 _DSCG_WAY = (np.array(["1", "2", "3", "4", "5", "9"]), np.array([0.90, 0.02, 0.01, 0.04, 0.01, 0.02]))
+# Daily drug lines of a stay (assumption): about one a day, a patient's intensity varying (gamma, shape 4);
+# most are one of the few drugs its diagnosis is treated with (signature, keyed by the principal diagnosis).
+_DRUG_LINES_PER_DAY = 1.0
+_DRUG_SIGNATURE = 6
+_DRUG_SIGNATURE_SHARE = 0.8
+# A treated complication's own daily lines (assumption): MCC about 2.5 a day, CC about 1.2 (monitoring
+# and treatment, tests, examinations), paid from the severity's share of the cost.
+_SEVERITY_LINES_PER_DAY = {2: 2.5, 1: 1.2}
+_SEVERITY_TYPES = {"05": 0.45, "04": 0.40, "03": 0.15}
 
 
 @dataclass(slots=True)
@@ -192,8 +205,10 @@ def _split(c: Cases, rng: np.random.Generator, year_end: int) -> Cases:
     return Cases(secondary=c.secondary + [""] * len(rows), **merged)
 
 
-def case_lines(cases: Cases, mix: CaseMix, catalog: SynthCatalog, rng: np.random.Generator) -> Lines:
-    """Claim lines of every stay: bed days, then the cost split over categories by profile."""
+def case_lines(cases: Cases, mix: CaseMix, catalog: SynthCatalog, rng: np.random.Generator,
+               severity_cost_factor: tuple[float, float]) -> Lines:
+    """Claim lines of every stay: bed days, daily drugs, a treated complication's daily care, then the
+    rest of the cost split over categories by profile."""
     n = len(cases.person)
     day = 86_400
     los = np.maximum(1, (cases.dscg_sec - cases.adm_sec) // day)
@@ -210,7 +225,22 @@ def case_lines(cases: Cases, mix: CaseMix, catalog: SynthCatalog, rng: np.random
         parts.append(Lines(stay, item[stay], catalog.price_fen[item][stay], np.ones(len(stay), dtype=los.dtype),
                            cases.adm_sec[stay] + nth * day + (offset + 1) * 3600))
         daily_fen += catalog.price_fen[item] * los
-    rest = np.maximum(cases.cost_fen - daily_fen, cases.cost_fen // 10)
+    # The treated severity's share of the cost (cases.severity is what was treated, not what was coded).
+    factor = np.select([cases.severity == 2, cases.severity == 1], list(severity_cost_factor), 1.0)
+    severity_fen = np.rint(cases.cost_fen * (1 - 1 / factor)).astype(np.int64)
+    base_fen = cases.cost_fen - severity_fen
+    rest = np.maximum(base_fen - daily_fen, base_fen // 10)
+    severe = np.flatnonzero(cases.severity > 0)
+    if len(severe):
+        rate = np.where(cases.severity[severe] == 2, _SEVERITY_LINES_PER_DAY[2], _SEVERITY_LINES_PER_DAY[1])
+        k = np.maximum(1, rng.poisson(rate * los[severe]))
+        visit = np.repeat(severe, k)
+        keys = np.array(list(_SEVERITY_TYPES))
+        p = np.array(list(_SEVERITY_TYPES.values()))
+        t = keys[rng.choice(len(keys), size=len(visit), p=p / p.sum())]
+        when = cases.adm_sec[visit] + (rng.random(len(visit)) * los[visit] * day).astype(np.int64)
+        parts.append(charge(catalog, rng, visit, t, np.repeat(severity_fen[severe] / k, k), when))
+    principal_key = np.unique(mix.principal, return_inverse=True)[1][cases.true_path]
     for name, shares in _SHARES.items():
         rows = np.flatnonzero(profile == name)
         if not len(rows):
@@ -218,12 +248,35 @@ def case_lines(cases: Cases, mix: CaseMix, catalog: SynthCatalog, rng: np.random
         types = np.array(list(shares))
         weights = rng.gamma(np.array(list(shares.values()), dtype=float) * 0.5, size=(len(rows), len(types)))
         weights /= weights.sum(axis=1, keepdims=True)
+        amount = rest[rows][:, None] * weights
+        drug = types == "09"
+        if drug.any():  # drugs day by day, not one lump
+            parts.append(_daily_drugs(catalog, rng, rows, amount[:, drug].sum(axis=1), los[rows],
+                                      cases.adm_sec[rows], principal_key[rows]))
+            types, amount = types[~drug], amount[:, ~drug]
         visit = np.repeat(rows, len(types))
-        amount = (rest[rows][:, None] * weights).ravel()
         t = np.tile(types, len(rows))
         when = cases.adm_sec[visit] + (rng.random(len(visit)) * los[visit] * day).astype(np.int64)
-        parts.append(charge(catalog, rng, visit, t, amount, when))
+        parts.append(charge(catalog, rng, visit, t, amount.ravel(), when))
     return Lines.concat(parts)  # put in visit order once, with the injected lines
+
+
+def _daily_drugs(catalog: SynthCatalog, rng: np.random.Generator, rows: np.ndarray, amount_fen: np.ndarray,
+                 los: np.ndarray, adm_sec: np.ndarray, principal_key: np.ndarray) -> Lines:
+    """About ``_DRUG_LINES_PER_DAY`` drug lines a day worth ``amount_fen`` in all, most of them from the
+    diagnosis's few usual drugs."""
+    intensity = rng.gamma(4.0, 0.25, len(rows))
+    k = np.maximum(1, rng.poisson(_DRUG_LINES_PER_DAY * intensity * los))
+    visit = np.repeat(rows, k)
+    local = np.repeat(np.arange(len(rows)), k)
+    pool = catalog.pools["09"]
+    usual = pool[(principal_key[local] * 7919 + rng.integers(0, _DRUG_SIGNATURE, len(local)) * 104_729) % len(pool)]
+    other = pool[rng.integers(0, len(pool), len(local))]
+    item = np.where(rng.random(len(local)) < _DRUG_SIGNATURE_SHARE, usual, other)
+    price = catalog.price_fen[item]
+    count = np.maximum(1, np.rint(np.repeat(amount_fen / k, k) / price)).astype(np.int64)
+    when = adm_sec[local] + (rng.random(len(local)) * los[local] * 86_400).astype(np.int64)
+    return Lines(visit.astype(np.int64), item, price, count, when.astype(np.int64))
 
 
 __all__ = ["CASE_KINDS", "Cases", "case_lines", "generate_cases"]

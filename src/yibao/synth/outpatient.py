@@ -3,7 +3,8 @@
 Ordinary outpatient (med_type 11) happens mostly at grassroots and level-1 institutions, chronic
 disease outpatient (14) monthly for people with a registered chronic condition, pharmacy purchases
 (41) at designated pharmacies. Visits fall on weekdays in office hours more than at night or at
-weekends. Phantom and bed-hanging stays get an *alibi* visit elsewhere during the stay.
+weekends. Ordinary visits fall outside the person's own inpatient stays (an in-patient is in the
+ward, not at a clinic elsewhere); phantom and bed-hanging stays get an *alibi* visit during the stay.
 """
 
 from __future__ import annotations
@@ -70,10 +71,38 @@ def _choose(inst: Institutions, rng: np.random.Generator, n: int, kinds: dict[st
     return out
 
 
+def _outside_stays(person: np.ndarray, day: np.ndarray, stays: tuple[np.ndarray, np.ndarray, np.ndarray],
+                   year_start_day: int) -> np.ndarray:
+    """``day`` moved out of the person's stays ``(person, admission day, discharge day)``: to the day
+    after the discharge, or before the admission when that runs past the year (a few rounds, as
+    moving can land in the person's next stay)."""
+    s_person, s_adm, s_dscg = stays
+    if not len(s_person):
+        return day
+    order = np.lexsort((s_adm, s_person))
+    s_person, s_adm, s_dscg = s_person[order], s_adm[order], s_dscg[order]
+    span = 1 << 20  # more days than any region spans: person-major keys
+    keys = s_person * span + s_adm
+    # Stays of one person can overlap (a stay billed inside another): cover up to the latest discharge so far.
+    s_dscg = np.maximum.accumulate(s_person * span + s_dscg) - s_person * span
+    year_end = year_start_day + 364
+    for _ in range(4):
+        at = np.searchsorted(keys, person * span + day, side="right") - 1
+        ok = at >= 0
+        at = np.maximum(at, 0)
+        inside = ok & (s_person[at] == person) & (day >= s_adm[at]) & (day <= s_dscg[at])
+        if not inside.any():
+            break
+        after = s_dscg[at] + 1 + (day - s_adm[at]) % 7
+        before = s_adm[at] - 1 - (day - s_adm[at]) % 7
+        day = np.where(inside, np.where(after <= year_end, after, np.maximum(before, year_start_day)), day)
+    return day
+
+
 def generate_visits(config: SynthConfig, rng: np.random.Generator, persons: dict[str, np.ndarray],
                     inst: Institutions, year_start_day: int, alibi_person: np.ndarray,
                     alibi_window: tuple[np.ndarray, np.ndarray], alibi_case: np.ndarray,
-                    alibi_avoid: np.ndarray) -> Visits:
+                    alibi_avoid: np.ndarray, stays: tuple[np.ndarray, np.ndarray, np.ndarray]) -> Visits:
     """All outpatient and pharmacy visits of a chunk for the year."""
     age = persons["age"]
     factor = np.where(age >= 60, 1.5, np.where(age < 7, 1.3, 0.8))
@@ -95,8 +124,14 @@ def generate_visits(config: SynthConfig, rng: np.random.Generator, persons: dict
                                np.where(inst.kind[inst_alibi] == "pharmacy", "41", "11")])
     n_regular = len(p_out) + len(p_chr) + len(p_ph)
     day = np.concatenate([_days(rng, n_regular, year_start_day), alibi_day])
-    day = np.maximum(day, persons["birth"][person] + 1)  # babies of the year are seen after birth
-    day = np.maximum(day, persons["begin"][person])  # and nobody settles a visit before enrolling
+    # Babies of the year are seen after birth, and nobody settles a visit before enrolling: a day drawn
+    # before is moved into the part of the year left, spread over it (piled on one day it would read
+    # as one card used at many places that day).
+    start = np.maximum(persons["birth"][person] + 1, persons["begin"][person])
+    left = np.maximum(year_start_day + 365 - start, 1)
+    day = np.where(day < start, start + (day - year_start_day) % left, day)
+    day[:n_regular] = _outside_stays(person[:n_regular], day[:n_regular], stays, year_start_day)
+    day = np.maximum(day, np.maximum(persons["birth"][person] + 1, persons["begin"][person]))
     begin = day * _DAY + _hours(rng, len(day))
     end = begin + rng.integers(5, 45, len(day)) * 60
     diag = np.where(med_type == "14", persons["chronic_dx"][person], _OUT_DX[rng.integers(0, len(_OUT_DX), len(day))])

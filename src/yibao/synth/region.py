@@ -145,9 +145,10 @@ class _ChunkBuilder:
         cases = generate_cases(cfg, rng, self.persons, r.mix, r.institutions, r.doctors, y0)
         alibi = np.flatnonzero(np.isin(cases.kind, [CASE_KINDS.index("phantom_stay"), CASE_KINDS.index("bed_hanging")]))
         visits = generate_visits(cfg, rng, self.persons, r.institutions, y0, cases.person[alibi],
-                                 (cases.adm_sec[alibi] + _DAY, cases.dscg_sec[alibi] - _DAY), alibi, cases.institution[alibi])
+                                 (cases.adm_sec[alibi] + _DAY, cases.dscg_sec[alibi] - _DAY), alibi, cases.institution[alibi],
+                                 (cases.person, cases.adm_sec // _DAY, cases.dscg_sec // _DAY))
         nc = len(cases.person)
-        in_lines = case_lines(cases, r.mix, r.catalog, rng)
+        in_lines = case_lines(cases, r.mix, r.catalog, rng, cfg.severity_cost_factor)
         out_lines = visit_lines(visits, r.institutions, r.catalog, rng)
         out_lines.visit += nc
         person = np.concatenate([cases.person, visits.person])
@@ -311,7 +312,7 @@ class _ChunkBuilder:
         cases = generate_cases(cfg, rng, aged, r.mix, r.institutions, r.doctors, year_start(cfg.year - k), abuse=False)
         cases.person = np.flatnonzero(alive)[cases.person]
         cases.cost_fen = np.rint(cases.cost_fen / (1 + cfg.cost_growth) ** k).astype(np.int64)
-        lines = case_lines(cases, r.mix, r.catalog, rng)
+        lines = case_lines(cases, r.mix, r.catalog, rng, cfg.severity_cost_factor)
         amount = lines.price * lines.count
         by_type = np.zeros((len(cases.person), len(TYPES)), dtype=np.int64)
         np.add.at(by_type, (lines.visit, np.searchsorted(TYPES, r.catalog.item_type[lines.item])), amount)

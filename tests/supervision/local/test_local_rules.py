@@ -39,11 +39,23 @@ def _peers(start: int, n: int = 6, days: int = 8, dx: str = "J18.000") -> list[d
     return [_case(start + i, f"Q{start + i}", D0 + dt.timedelta(days=7 * i), days, dx) for i in range(n)]
 
 
-def _facts(rows: list[dict[str, object]], visits: list[dict[str, object]] | None = None) -> ir.Table:
+def _facts(rows: list[dict[str, object]], visits: list[dict[str, object]] | None = None,
+           lines: list[dict[str, object]] | None = None) -> ir.Table:
     cases = ibis.memtable(pa.Table.from_pylist(rows, schema=SCHEMAS["cases"].to_pyarrow()))
     vrows = visits or []
     vt = pa.Table.from_pylist(vrows, schema=SCHEMAS["visits"].to_pyarrow())
-    return case_facts(cases, ibis.memtable(vt), severity_codes(), min_peer_cases=5)
+    items = ibis.memtable(pa.Table.from_pylist(lines or [], schema=SCHEMAS["claim_items"].to_pyarrow()))
+    return case_facts(cases, ibis.memtable(vt), severity_codes(), min_peer_cases=5, items=items,
+                      usual_drug_share=float(load_local_params().upcoding.usual_drug_share))
+
+
+def _lines(mdtrt: str, n: int, item_type: str, code: str) -> list[dict[str, object]]:
+    """``n`` fee lines of one item on a stay (the facts count lines and read item codes)."""
+    when = dt.datetime.combine(D0, dt.time(10))
+    return [{"mdtrt_id": mdtrt, "feedetl_sn": f"{mdtrt}-{code}-{k}", "psn_no": "P", "fixmedins_code": "H1",
+             "med_list_codg": code, "list_type": "101" if item_type == "09" else "201", "chrgitm_lv": "01",
+             "med_chrgitm_type": item_type, "pric": Decimal("10.00"), "cnt": Decimal(1),
+             "det_item_fee_sumamt": Decimal("10.00"), "fee_ocur_time": when, "bilg_dr_codg": "DR1"} for k in range(n)]
 
 
 @pytest.fixture(scope="module")
@@ -111,12 +123,28 @@ def test_an_ordinary_stay_seen_elsewhere_is_not_bed_hanging(params: LocalParams)
     assert _ids(bed_hanging(_facts(rows, visits), params.bed_hanging, params.phantom_stay, params.version)) == []
 
 
-def test_an_mcc_without_the_cost_or_stay_of_its_peers_is_suspected_upcoding(params: LocalParams) -> None:
+def test_an_mcc_without_the_care_its_peers_get_is_suspected_upcoding(params: LocalParams) -> None:
     mcc = "J18.000|J96.000"  # 呼吸衰竭 as a secondary diagnosis: an MCC in CHS-DRG 1.1
-    heavy = {k: v * 2 for k, v in ORDINARY.items()}
-    peers = [_case(10 + i, f"Q{i}", D0, 12, mcc, fees=heavy) for i in range(6)]
-    light = {k: v // 2 for k, v in ORDINARY.items()}
-    rows = [*peers, _case(1, "P1", D0, 4, mcc, fees=light), _case(2, "P2", D0, 12, mcc, fees=heavy)]
-    facts = _facts(rows)
+    plain = [_case(10 + i, f"Q{i}", D0, 10) for i in range(6)]
+    treated = [_case(20 + i, f"R{i}", D0, 10, mcc) for i in range(6)]
+    rows = [*plain, *treated, _case(1, "P1", D0, 10, mcc), _case(2, "P2", D0, 10, mcc)]
+    # Uncomplicated stays: 2 treatment lines in 10 days; a treated MCC adds about 2 a day (monitoring,
+    # blood gas, oxygen). P1 is coded with the MCC but billed like an uncomplicated stay; P2 like its peers.
+    lines = [x for r in plain for x in _lines(str(r["mdtrt_id"]), 2, "05", "T1")]
+    lines += [x for r in treated for x in _lines(str(r["mdtrt_id"]), 22, "05", "T1")]
+    lines += _lines("M1", 3, "05", "T1") + _lines("M2", 21, "05", "T1")
+    facts = _facts(rows, lines=lines)
     assert facts.filter(facts.mdtrt_id == "M1").to_pyarrow().column("severity").to_pylist() == [2]
     assert _ids(upcoding(facts, params.upcoding, params.version)) == ["M1"]
+    # The cost alone says nothing: P1's bill is the same as its peers'.
+    assert facts.filter(facts.mdtrt_id == "M1").to_pyarrow().column("cost_ratio").to_pylist() == [1.0]
+
+
+def test_a_principal_diagnosis_whose_usual_drugs_are_not_billed_is_suspected_upcoding(params: LocalParams) -> None:
+    rows = [_case(10 + i, f"Q{i}", D0, 8, "K35.800") for i in range(6)] + [_case(1, "P1", D0, 8, "K35.800")]
+    lines = [x for r in rows[:6] for x in _lines(str(r["mdtrt_id"]), 6, "09", "D1")]
+    lines += _lines("M1", 6, "09", "D9")  # the drugs of another condition
+    assert _ids(upcoding(_facts(rows, lines=lines), params.upcoding, params.version)) == ["M1"]
+    # The same stay with the usual drug is not a lead.
+    lines = lines[:-6] + _lines("M1", 6, "09", "D1")
+    assert _ids(upcoding(_facts(rows, lines=lines), params.upcoding, params.version)) == []

@@ -21,8 +21,9 @@ def rank_entities(warehouse: Warehouse, leads: pa.Table, date_from: dt.date, dat
     """Institutions or doctors of the period, most anomalous first, with the features that drove it."""
     params = params or load_local_params()
     cases = period_cases(warehouse.table("cases"), date_from, date_to)
-    facts = case_facts(cases, warehouse.table("visits"), severity_codes(), min_peer_cases=params.upcoding.min_peer_cases)
     items = period_items(warehouse.table("claim_items"), date_from, date_to)
+    facts = case_facts(cases, warehouse.table("visits"), severity_codes(), min_peer_cases=params.upcoding.min_peer_cases,
+                       items=items, usual_drug_share=float(params.upcoding.usual_drug_share))
     lead_table = ibis.memtable(leads.select(LEAD_SCHEMA.names).cast(LEAD_SCHEMA.to_pyarrow()))
     if warehouse.backend == "duckdb":
         lead_table = warehouse.con.create_table("_leads", lead_table, overwrite=True)

@@ -35,9 +35,11 @@ class LowStandardParams:
 
 @dataclass(frozen=True, slots=True)
 class UpcodingParams:
-    severe_max_cost_ratio: Decimal
-    severe_max_los_ratio: Decimal
-    principal_max_cost_ratio: Decimal
+    severe_max_care_share: Decimal
+    severe_min_expected_lines: int
+    usual_drug_share: Decimal
+    principal_max_usual_share: Decimal
+    principal_min_drug_lines: int
     min_peer_cases: int
 
 

@@ -64,17 +64,21 @@ def low_standard_admission(f: ir.Table, p: LowStandardParams, version: str) -> i
 
 
 def upcoding(f: ir.Table, p: UpcodingParams, version: str) -> ir.Table:
-    """高套: an MCC/CC coded but neither the cost nor the stay of the coded peers; or a principal
-    diagnosis whose uncomplicated peers cost far more than this case (可疑, for review)."""
-    severe = (f.severity >= 1) & (f.cost_ratio <= float(p.severe_max_cost_ratio)) & (
-        f.los_ratio <= float(p.severe_max_los_ratio))
-    principal = f.plain_ratio <= float(p.principal_max_cost_ratio)
+    """高套: a coded MCC/CC whose care is not in the bill — the examination, test and treatment lines
+    beyond an uncomplicated stay of the same diagnosis are a small part of what its coded peers get;
+    or a principal diagnosis whose usual drugs the bill does not carry (the drugs of another
+    condition). Both read the fee lines, not the cost, which varies too much case by case."""
+    severe = (f.severity >= 1) & (f.severe_care_expected >= float(p.severe_min_expected_lines)) & (
+        f.severe_care <= f.severe_care_expected * float(p.severe_max_care_share))
+    principal = (f.drug_lines >= p.principal_min_drug_lines) & (f.drug_usual <= float(p.principal_max_usual_share))
     hit = f.filter(severe.fill_null(False) | principal.fill_null(False))
-    evidence = ("主要诊断 " + hit.principal + "，严重程度 " + hit.severity.cast("string") + "（2 MCC / 1 CC），费用为同组均值的"
-                + text(hit.cost_ratio.fill_null(0) * 100, 1) + "%，住院日为同组均值的" + text(hit.los_ratio.fill_null(0) * 100, 1)
-                + "%，为无并发症同诊断均值的" + text(hit.plain_ratio.fill_null(0) * 100, 1) + "%")
-    trace = (f"LOCAL-UPCODE;params={version};severe_max_cost_ratio={p.severe_max_cost_ratio};"
-             f"severe_max_los_ratio={p.severe_max_los_ratio};principal_max_cost_ratio={p.principal_max_cost_ratio}")
+    evidence = ("主要诊断 " + hit.principal + "，严重程度 " + hit.severity.cast("string") + "（2 MCC / 1 CC）；检查化验治疗明细超出无并发症同诊断"
+                + text(hit.severe_care.fill_null(0), 1) + "条，同编码组平均超出" + text(hit.severe_care_expected.fill_null(0), 1)
+                + "条；药品明细" + hit.drug_lines.cast("string") + "条，其中本诊断常用药占" + text(hit.drug_usual.fill_null(0) * 100, 1)
+                + "%；费用为同组均值的" + text(hit.cost_ratio.fill_null(0) * 100, 1) + "%")
+    trace = (f"LOCAL-UPCODE;params={version};severe_max_care_share={p.severe_max_care_share};"
+             f"severe_min_expected_lines={p.severe_min_expected_lines};usual_drug_share={p.usual_drug_share};"
+             f"principal_max_usual_share={p.principal_max_usual_share};principal_min_drug_lines={p.principal_min_drug_lines}")
     return _lead(hit, "LOCAL-UPCODE", "upcoding", evidence, trace)
 
 

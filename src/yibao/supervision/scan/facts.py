@@ -2,8 +2,10 @@
 
 For every inpatient case of the period: its principal diagnosis, severity (the highest of its
 secondary diagnoses in the CHS-DRG MCC / CC tables), cost structure by 收费项目类别, length of stay,
-its peers' mean cost and stay (same principal diagnosis and severity, across the region), and the
-visits the same person made elsewhere while admitted (不在院就诊).
+its peers' mean cost and stay (same principal diagnosis and severity, across the region), the
+visits the same person made elsewhere while admitted (不在院就诊), and — from the fee lines — the
+evidence of care: care lines a day against the uncomplicated peers of the principal diagnosis
+(a treated MCC / CC needs more care), and how usual its drugs are for its principal diagnosis.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from yibao.codes.tables import data_dir, read_tsv
 _CARE = ("03", "04", "05", "06", "08", "09", "10", "11")  # 检查 化验 治疗 手术 材料 西药 中药饮片 中成药
 _BED = ("01", "07")  # 床位费 护理费
 _EXAM = ("03", "04")  # 检查费 化验费
+_DRUG = ("09", "10", "11")  # 西药 中药饮片 中成药
+_TREAT = ("03", "04", "05")  # 检查 化验 治疗: what a complication adds day by day
 # Spark's split takes a regular expression, where "|" means "or": split on a plain comma instead.
 _SEP = ","
 
@@ -48,8 +52,10 @@ def period_cases(cases: ir.Table, date_from: dt.date, date_to: dt.date) -> ir.Ta
     return cases.filter((cases.dscg_date >= date_from) & (cases.dscg_date <= date_to))
 
 
-def case_facts(cases: ir.Table, visits: ir.Table, sev: ir.Table, *, min_peer_cases: int) -> ir.Table:
-    """One row per case with the facts the detectors read. ``cases`` is already cut to the period."""
+def case_facts(cases: ir.Table, visits: ir.Table, sev: ir.Table, *, min_peer_cases: int,
+               items: ir.Table | None = None, usual_drug_share: float = 0.0) -> ir.Table:
+    """One row per case with the facts the detectors read. ``cases`` is already cut to the period;
+    without ``items`` (fee lines) the care-evidence columns are null."""
     diag = cases.diag_codes.fill_null("")
     pos = diag.find("|")
     base = cases.mutate(
@@ -86,8 +92,55 @@ def case_facts(cases: ir.Table, visits: ir.Table, sev: ir.Table, *, min_peer_cas
         plain_ratio=ibis.ifelse(f.plain_n.fill_null(0) >= min_peer_cases,
                                 f.cost / ibis.greatest(f.plain_cost, 0.01), ibis.null("float64")),
     )
-    return f.left_join(alibi_visits(f, visits), "mdtrt_id").drop("mdtrt_id_right").mutate(
+    f = f.left_join(alibi_visits(f, visits), "mdtrt_id").drop("mdtrt_id_right").mutate(
         alibi_n=lambda t: t.alibi_n.fill_null(0))
+    return with_care_evidence(f, items, min_peer_cases=min_peer_cases, usual_drug_share=usual_drug_share)
+
+
+def with_care_evidence(f: ir.Table, items: ir.Table | None, *, min_peer_cases: int, usual_drug_share: float) -> ir.Table:
+    """Add the evidence of care in the fee lines: ``care_lines`` (examination, test and treatment
+    lines), ``care_per_day``, ``care_lift`` (care a day over the mean of the principal diagnosis's
+    cases without CC/MCC), ``severe_care`` / ``severe_care_expected`` (lines beyond an uncomplicated
+    stay of the same length: this case's, its coded peers' mean), ``drug_lines`` and ``drug_usual`` — the share of the drug lines whose drug
+    at least ``usual_drug_share`` of the other cases of the same principal diagnosis used (low: the
+    drugs of another condition)."""
+    if items is None:
+        return f.mutate(care_lines=ibis.null("int64"), care_per_day=ibis.null("float64"), care_lift=ibis.null("float64"),
+                        drug_lines=ibis.null("int64"), drug_usual=ibis.null("float64"),
+                        severe_care=ibis.null("float64"), severe_care_expected=ibis.null("float64"))
+    case = f.select("mdtrt_id", "principal")
+    lines = items.filter(items.med_chrgitm_type.isin(_TREAT + _DRUG)).select(
+        "mdtrt_id", "med_list_codg", "med_chrgitm_type").join(case, "mdtrt_id")
+    care = lines.filter(lines.med_chrgitm_type.isin(_TREAT)).group_by("mdtrt_id").aggregate(care_lines=lambda t: t.count())
+    drugs = lines.filter(lines.med_chrgitm_type.isin(_DRUG))
+    used = drugs.select("mdtrt_id", "principal", "med_list_codg").distinct()
+    usage = used.group_by(["principal", "med_list_codg"]).aggregate(users=lambda t: t.count())
+    per_dx = used.select("mdtrt_id", "principal").distinct().group_by("principal").aggregate(dx_cases=lambda t: t.count())
+    usual = drugs.join(usage, ["principal", "med_list_codg"]).join(per_dx, "principal")
+    # Leave the case itself out: a drug only this case used is usual for nobody else.
+    share = (usual.users - 1) / ibis.greatest(usual.dx_cases - 1, 1)
+    usual = usual.mutate(is_usual=(share >= usual_drug_share).cast("float64"))
+    usual = usual.group_by("mdtrt_id").aggregate(
+        drug_lines=lambda t: t.count(),
+        drug_usual=lambda t: ibis.ifelse(t.dx_cases.max() >= min_peer_cases, t.is_usual.mean(), ibis.null("float64")))
+    f = f.left_join(care, "mdtrt_id").drop("mdtrt_id_right").left_join(usual, "mdtrt_id").drop("mdtrt_id_right")
+    f = f.mutate(care_lines=f.care_lines.fill_null(0), drug_lines=f.drug_lines.fill_null(0))
+    f = f.mutate(care_per_day=f.care_lines / ibis.greatest(f.ipt_days, 1).cast("float64"))
+    plain = f.filter(f.severity == 0).group_by("principal").aggregate(
+        plain_care_n=lambda t: t.count(), plain_care=lambda t: t.care_per_day.mean())
+    coded = f.group_by(["principal", "severity"]).aggregate(peer_care=lambda t: t.care_per_day.mean())
+    f = f.left_join(plain, "principal").drop("principal_right")
+    f = f.left_join(coded, ["principal", "severity"]).drop("principal_right", "severity_right")
+    trusted = (f.plain_care_n.fill_null(0) >= min_peer_cases) & (f.peer_n >= min_peer_cases)
+    days = f.ipt_days.cast("float64")
+    # Care beyond an uncomplicated stay of the same diagnosis and length: what this case got, and
+    # what its coded peers (same principal diagnosis and CC/MCC level) get on average.
+    return f.mutate(
+        care_lift=ibis.ifelse(f.plain_care_n.fill_null(0) >= min_peer_cases,
+                              f.care_per_day / ibis.greatest(f.plain_care, 0.01), ibis.null("float64")),
+        severe_care=ibis.ifelse(trusted, f.care_lines - f.plain_care * days, ibis.null("float64")),
+        severe_care_expected=ibis.ifelse(trusted, (f.peer_care - f.plain_care) * days, ibis.null("float64")),
+    )
 
 
 def alibi_visits(facts: ir.Table, visits: ir.Table) -> ir.Table:
@@ -103,4 +156,4 @@ def alibi_visits(facts: ir.Table, visits: ir.Table) -> ir.Table:
     return j.group_by("mdtrt_id").aggregate(alibi_n=lambda t: t.count(), alibi_fixmedins=lambda t: t.o_inst.min())
 
 
-__all__ = ["alibi_visits", "case_facts", "period_cases", "severity_codes"]
+__all__ = ["alibi_visits", "case_facts", "period_cases", "severity_codes", "with_care_evidence"]

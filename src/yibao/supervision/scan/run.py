@@ -37,7 +37,8 @@ def scan_tables(tables: Mapping[str, ir.Table], date_from: dt.date, date_to: dt.
     params = params or load_local_params()
     items = period_items(tables["claim_items"], date_from, date_to)
     cases = period_cases(tables["cases"], date_from, date_to)
-    facts = case_facts(cases, tables["visits"], severity_codes(), min_peer_cases=params.upcoding.min_peer_cases)
+    facts = case_facts(cases, tables["visits"], severity_codes(), min_peer_cases=params.upcoding.min_peer_cases,
+                       items=items, usual_drug_share=float(params.upcoding.usual_drug_share))
     parts = [
         national_leads(items, tables["visits"], tables["persons"], tables["institutions"],
                        entries_table(library or load_library()), rule_params or load_params()),
