@@ -29,8 +29,13 @@ def rank_entities(warehouse: Warehouse, leads: pa.Table, date_from: dt.date, dat
         lead_table = warehouse.con.create_table("_leads", lead_table, overwrite=True)
     else:
         lead_table = warehouse.con.create_view("_leads", lead_table, overwrite=True)
+    # Earlier years' cases (history, no fee lines) for the CMI / CC-rate drift.
+    before = warehouse.table("cases")
+    before = before.filter((before.dscg_date < date_from)
+                           & (before.dscg_date >= date_from - dt.timedelta(days=365 * params.anomaly.history_years)))
+    history = case_facts(before, warehouse.table("visits"), severity_codes(), min_peer_cases=params.upcoding.min_peer_cases)
     features = entity_features(facts, items, lead_table, level, window_days=params.split_hospitalisation.window_days,
-                               short_days=params.low_standard_admission.max_days).to_pandas()
+                               short_days=params.low_standard_admission.max_days, history=history).to_pandas()
     return score_entities(features, KEYS[level], params.anomaly)
 
 

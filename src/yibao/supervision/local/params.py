@@ -67,6 +67,7 @@ class AnomalyParams:
     seed: int
     min_cases: int
     top_features: int
+    history_years: int
 
 
 @dataclass(frozen=True, slots=True)
