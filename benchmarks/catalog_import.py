@@ -17,12 +17,11 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 from openpyxl import Workbook
-from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from yibao.catalog.importer import FIELDS, read_file
 from yibao.catalog.service import import_file
@@ -30,7 +29,6 @@ from yibao.store import db
 from yibao.store.uow import SqlUnitOfWork
 
 RESULTS = Path(__file__).resolve().parent / "results" / "catalog_import.json"
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def rows(n: int) -> list[list[object]]:
@@ -88,25 +86,6 @@ def import_twice(url: str, name: str, data: bytes, n: int, label: str) -> dict[s
     return {"first": first, "reimport": again}
 
 
-def pg_url() -> str | None:
-    try:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        name = f"yibao_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    except Exception:  # no server: the PostgreSQL figures are simply left out
-        return None
-
-
-def drop_pg(url: str) -> None:
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def main(n: int) -> dict[str, object]:
     data = rows(n)
     files = {"catalog.xlsx": xlsx_bytes(data), "catalog.csv": csv_bytes(data)}
@@ -116,12 +95,11 @@ def main(n: int) -> dict[str, object]:
         result[f"read_{name}"] = timed(f"读取校验 {name}", n, lambda blob=blob, name=name: read_file(name, blob))
     with tempfile.TemporaryDirectory() as home:
         result["sqlite"] = import_twice(f"sqlite:///{home}/bench.sqlite3", "catalog.xlsx", files["catalog.xlsx"], n, "SQLite")
-    url = pg_url()
-    if url is not None:
-        try:
+    try:
+        with tempfile.TemporaryDirectory() as home, db.scratch_database("postgresql", Path(home), "yibao_bench") as url:
             result["postgresql"] = import_twice(url, "catalog.xlsx", files["catalog.xlsx"], n, "PostgreSQL")
-        finally:
-            drop_pg(url)
+    except OperationalError:  # no server: the PostgreSQL figures are simply left out
+        pass
     result["max_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(f"进程最大常驻内存 {result['max_rss_mib']} MiB")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

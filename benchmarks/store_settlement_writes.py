@@ -15,19 +15,16 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 
 from yibao.store import db
 from yibao.store.models import Institution, Person, PoolingRegion, Settlement, SettlementDetail, Visit
 from yibao.store.protect import CertnoProtector
 from yibao.store.uow import SqlUnitOfWork
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PEOPLE = 50
 
 
@@ -110,17 +107,9 @@ def main() -> None:
         results["sqlite"] = run(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", n)
         print(f"SQLite:     {results['sqlite']}")
     if os.environ.get("YIBAO_SKIP_PG") != "1":
-        name = f"yibao_b_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            results["postgresql"] = run(PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", n)
+        with tempfile.TemporaryDirectory() as tmp, db.scratch_database("postgresql", Path(tmp), "yibao_b") as url:
+            results["postgresql"] = run(url, n)
             print(f"PostgreSQL: {results['postgresql']}")
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(f"peak RSS: {results['peak_rss_mb']} MB")
     out = Path(__file__).parent / "results" / "store_settlement_writes.json"

@@ -12,21 +12,18 @@ one).
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, delete, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from yibao.store import db
 from yibao.store.models import Base
 from yibao.store.protect import CertnoProtector
 
-PG_ADMIN_URL = os.environ.get("YIBAO_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
 TEST_SECRET = "tests-only-secret-for-certno-protection"
 
@@ -34,21 +31,10 @@ TEST_SECRET = "tests-only-secret-for-certno-protection"
 @contextmanager
 def temporary_database(backend: str, directory: Path) -> Iterator[str]:
     """The URL of a new, empty database on ``backend``, removed afterwards."""
-    if backend == "sqlite":
-        yield f"sqlite:///{directory / f'yibao_{uuid.uuid4().hex[:8]}.sqlite3'}"
-        return
-    if os.environ.get("YIBAO_SKIP_PG") == "1":
+    if backend != "sqlite" and os.environ.get("YIBAO_SKIP_PG") == "1":
         pytest.skip("YIBAO_SKIP_PG=1")
-    name = f"yibao_t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    with db.scratch_database(backend, directory) as url:
+        yield url
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -12,7 +12,11 @@ Migrations ship inside the package (``yibao/store/migrations``) and run programm
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
 
@@ -20,7 +24,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -120,6 +124,34 @@ def head() -> str:
     return revision
 
 
+SCRATCH_ADMIN_URL = os.environ.get("YIBAO_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+"""Where tests and benchmarks create their throw-away PostgreSQL databases (trust auth on loopback)."""
+
+
+@contextmanager
+def scratch_database(backend: str, directory: Path, prefix: str = "yibao_t") -> Iterator[str]:
+    """The URL of a new, empty database for a test or a benchmark, removed afterwards.
+
+    ``sqlite``: a file under ``directory``; ``postgresql``: a database ``<prefix>_<hex>`` created
+    through :data:`SCRATCH_ADMIN_URL` and dropped (``WITH (FORCE)``) on the way out.
+    """
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / f'{name}.sqlite3'}"
+        return
+    admin = create_engine(SCRATCH_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(SCRATCH_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
 __all__ = [
     "IMMEDIATE",
     "alembic_config",
@@ -128,6 +160,7 @@ __all__ = [
     "head",
     "make_engine",
     "migrations_dir",
+    "scratch_database",
     "session_factory",
     "upgrade",
 ]

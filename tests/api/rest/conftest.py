@@ -7,7 +7,6 @@ a bearer token once per module.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +15,7 @@ import rest_seed as seed
 from rest_env import RestEnv
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 
 from yibao.api.auth import Principal, issue_token
 from yibao.api.app import create_app
@@ -25,7 +23,6 @@ from yibao.config import Settings
 from yibao.store import db
 
 TEST_SECRET = "tests-only-secret-for-rest-api"
-PG_ADMIN_URL = os.environ.get("YIBAO_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 def build_app(engine: Engine, settings: Settings) -> FastAPI:
@@ -33,19 +30,11 @@ def build_app(engine: Engine, settings: Settings) -> FastAPI:
     return create_app(settings, engine=engine, warehouse_dir=settings.warehouse_dir)
 
 
-def _pg_database() -> Iterator[str]:
+def _pg_database(home: Path) -> Iterator[str]:
     if os.environ.get("YIBAO_SKIP_PG") == "1":
         pytest.skip("YIBAO_SKIP_PG=1")
-    name = f"yibao_rest_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    with db.scratch_database("postgresql", home, prefix="yibao_rest") as url:
+        yield url
 
 
 def _env(url: str, home: Path) -> Iterator[RestEnv]:
@@ -82,5 +71,5 @@ def rest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RestEnv]:
 def rest_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RestEnv]:
     """The same on a fresh PostgreSQL database."""
     home = tmp_path_factory.mktemp("rest_pg")
-    for url in _pg_database():
+    for url in _pg_database(home):
         yield from _env(url, home)

@@ -4,7 +4,6 @@ scored for credit and exported to Excel that reads back."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +11,6 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from yibao.errors import ConflictError
@@ -22,7 +20,6 @@ from yibao.supervision.leads.export import HEADERS, export_leads
 from yibao.supervision.leads.workflow import LeadStatus
 from yibao.supervision.scan.model import LEAD_SCHEMA
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PERIOD = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
 
 
@@ -38,25 +35,14 @@ def _leads() -> pa.Table:
     return pa.Table.from_pylist(rows, schema=LEAD_SCHEMA.to_pyarrow())
 
 
-@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
 def session(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Session]:
-    if request.param == "sqlite":
-        url, drop = f"sqlite:///{tmp_path / 'leads.sqlite3'}", None
-    else:
-        name = f"yibao_leads_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url, drop = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", name
-    db.upgrade(url)
-    engine = db.make_engine(url)
-    with db.session_factory(engine)() as s:
-        yield s
-    engine.dispose()
-    if drop:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
-        admin.dispose()
+    with db.scratch_database(request.param, tmp_path, prefix="yibao_leads") as url:
+        db.upgrade(url)
+        engine = db.make_engine(url)
+        with db.session_factory(engine)() as s:
+            yield s
+        engine.dispose()
 
 
 def test_a_rescan_does_not_store_a_lead_twice(session: Session) -> None:
