@@ -131,5 +131,5 @@ def test_item_abuse_lines_break_the_rule_they_are_labelled_with(tables):
             assert entry["lmt_gend"] not in (None, person["gend"])
         elif label["kind"] == "age_restricted":
             assert entry["lmt_child_only"] and person["age"] >= 18
-        else:
+        elif label["kind"] == "over_limit_price":
             assert line["pric"] > entry["pric_uplmt_amt"]

@@ -9,6 +9,7 @@ import pyarrow.compute as pc
 MONEY = pa.decimal128(18, 2)
 COUNT = pa.decimal128(16, 4)
 RATIO = pa.decimal128(5, 4)
+DOSE = pa.decimal128(10, 4)
 
 
 def decimal_from_units(units: np.ndarray, type_: pa.Decimal128Type = MONEY) -> pa.Array:
@@ -56,6 +57,6 @@ def dates(days: np.ndarray) -> pa.Array:
 
 
 __all__ = [
-    "COUNT", "MONEY", "RATIO", "dates", "decimal_from_units", "ids", "nullable_decimal", "strings",
+    "COUNT", "DOSE", "MONEY", "RATIO", "dates", "decimal_from_units", "ids", "nullable_decimal", "strings",
     "take_strings", "timestamps",
 ]

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from yibao.catalog.model import ChargeLevel, ListType
-from yibao.synth.arrow import RATIO, decimal_from_units, nullable_decimal
+from yibao.synth.arrow import DOSE, RATIO, decimal_from_units, nullable_decimal
 from yibao.synth.nhsa import duplicate_pairs, restricted_entries
 
 # Price ranges per med_chrgitm_type, yuan per unit (assumption: typical provincial price lists).
@@ -22,6 +22,10 @@ _PRICE_RANGE = {
     "07": (15, 60), "08": (20, 3000), "09": (3, 260), "10": (1, 30), "11": (5, 120), "12": (10, 10),
     "13": (1, 5), "14": (5, 50),
 }
+# Daily doses in billing units (盒/瓶/支 per day): a unit lasts 10, 8, 5, 4 or 2 days, one day, or is
+# taken 2-4 times a day. A drug's dose is the one nearest to a daily cost of 3-40 yuan (assumption).
+_DOSES = np.array([0.1, 0.125, 0.2, 0.25, 0.5, 1.0, 2.0, 3.0, 4.0])
+_DAILY_COST_YUAN = (3, 40)
 _LEVEL_SHARES = {"drug": (0.45, 0.45, 0.10), "item": (0.85, 0.12, 0.03), "consumable": (0.30, 0.60, 0.10)}
 
 
@@ -46,6 +50,7 @@ class SynthCatalog:
     child_restricted: np.ndarray
     pair_main: np.ndarray  # row index of a batch-7 pair's main item
     pair_sub: np.ndarray
+    day_dose: np.ndarray  # drugs: billing units taken per day (0 for items and consumables)
 
     def __len__(self) -> int:
         return len(self.code)
@@ -64,6 +69,7 @@ class SynthCatalog:
             "lmt_gend": pa.array(np.where(self.lmt_gend == "", None, self.lmt_gend), pa.string()),
             "lmt_child_only": pa.array(self.child_only),
             "rule_source": pa.array(np.where(self.source == "", None, self.source), pa.string()),
+            "day_dose": nullable_decimal(np.rint(self.day_dose * 10_000).astype(np.int64), self.day_dose > 0, DOSE),
         })
 
 
@@ -156,13 +162,17 @@ def build_catalog(rng: np.random.Generator) -> SynthCatalog:
     pairs = [(index[p.main_code], index[p.sub_code]) for p in duplicate_pairs()]
     ordinary = _pair_free((gend == "") & ~child, pairs, item_type)
     pools = {t: np.flatnonzero(ordinary & (item_type == t)) for t in _PRICE_RANGE}
+    # Drawn last, so the catalog's other columns do not depend on it.
+    daily_cost = np.exp(rng.uniform(*np.log(_DAILY_COST_YUAN), n)) * 100
+    nearest = np.abs(np.log(_DOSES)[None, :] - np.log(daily_cost / price_fen)[:, None]).argmin(axis=1)
+    day_dose = np.where(kind == "drug", _DOSES[nearest], 0.0)
     return SynthCatalog(
         code=code, name=np.array([r["name"] for r in rows]), list_type=list_type, level=level,
         item_type=item_type, selfpay_prop=selfpay, price_fen=price_fen, cap_fen=cap_fen, lmt_gend=gend,
         child_only=child, source=np.array([r["source"] for r in rows]), pools=pools,
         chronic_drugs=pools["09"][:40], sex_restricted=np.flatnonzero(gend != ""),
         child_restricted=np.flatnonzero(child),
-        pair_main=np.array([m for m, _ in pairs]), pair_sub=np.array([s for _, s in pairs]),
+        pair_main=np.array([m for m, _ in pairs]), pair_sub=np.array([s for _, s in pairs]), day_dose=day_dose,
     )
 
 

@@ -38,6 +38,11 @@ LABEL_NAMES: dict[str, str] = {
     "sex_restricted": "限定性别项目违规",
     "age_restricted": "限定年龄项目违规",
     "over_limit_price": "超限价收费",
+    "over_prescription": "超量开药",
+    "repeat_prescription": "重复开药",
+    "fake_patient": "虚假就医（冒名/多处刷卡）",
+    "fake_condition": "虚构病情（无登记慢特病）",
+    "fake_receipt": "虚假票据（明细与就诊不符）",
     "abusive_institution": "违规高发机构",
     "abusive_doctor": "违规高发医师",
 }
@@ -62,6 +67,12 @@ class AbuseRates:
     sex_restricted: float = 0.002  # 限定性别
     age_restricted: float = 0.002  # 限定年龄
     over_limit_price: float = 0.004  # 超限价
+    # Drawn on their own random stream (see synth/local_abuse.py), per ordinary outpatient visit:
+    over_prescription: float = 0.003  # 超量开药: one prescription of many times the usual days of supply
+    repeat_prescription: float = 0.004  # 重复开药: per chronic-disease visit, the same drug again at 2-3 other places within days
+    fake_patient: float = 0.0005  # 多处刷卡: the card used at 3 more institutions the same day
+    fake_condition: float = 0.001  # 虚构病情: an ordinary visit settled as 门诊慢特病 for someone with none registered
+    fake_receipt: float = 0.001  # 虚假票据: a line dated outside its visit, or a visit total above its lines
     institution_multiplier: float = 8.0
     doctor_multiplier: float = 4.0
 
@@ -82,6 +93,16 @@ class AbuseRates:
             "sex_restricted": self.sex_restricted,
             "age_restricted": self.age_restricted,
             "over_limit_price": self.over_limit_price,
+        }
+
+    @property
+    def local_kinds(self) -> dict[str, float]:
+        return {
+            "over_prescription": self.over_prescription,
+            "repeat_prescription": self.repeat_prescription,
+            "fake_patient": self.fake_patient,
+            "fake_condition": self.fake_condition,
+            "fake_receipt": self.fake_receipt,
         }
 
 
@@ -113,6 +134,10 @@ class SynthConfig:
     pharmacy_visits_per_person: float = 0.8  # 定点药店购药 (assumption)
     chronic_prevalence: tuple[float, float, float] = (0.0, 0.06, 0.28)  # 门诊慢特病 by age <18, 18-59, 60+
     chronic_visits_per_year: float = 10.0  # monthly-ish refills
+    # Days of supply of an ordinary drug line, by med_type (assumption: within 门诊 7 days and, for
+    # 门诊慢特病, about a month, as prescribing guidance asks); the count is what covers them.
+    supply_days: dict[str, tuple[int, int]] = field(
+        default_factory=lambda: {"11": (1, 7), "41": (1, 7), "14": (7, 28)})
     mdc_shares: dict[str, float] = field(default_factory=lambda: dict(MDC_SHARES))
     # Case-mix concentration (assumption): real regions put most cases on a few hundred diagnosis +
     # procedure combinations (which is why a city's DIP core groups cover ~90 % of cases at 15 cases).

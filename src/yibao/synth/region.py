@@ -20,6 +20,7 @@ from yibao.synth.catalog import SynthCatalog, build_catalog
 from yibao.synth.charges import TYPES, Lines, inject_item_abuse
 from yibao.synth.config import SynthConfig
 from yibao.synth.inpatient import CASE_KINDS, Cases, case_lines, generate_cases
+from yibao.synth.local_abuse import inject_local_abuse, prescribe
 from yibao.synth.outpatient import Visits, generate_visits, visit_lines
 from yibao.synth.population import Doctors, Institutions, build_institutions, persons_chunk, year_start
 
@@ -150,6 +151,9 @@ class _ChunkBuilder:
         nc = len(cases.person)
         in_lines = case_lines(cases, r.mix, r.catalog, rng, cfg.severity_cost_factor)
         out_lines = visit_lines(visits, r.institutions, r.catalog, rng)
+        local_rng = _rng(cfg.seed, 100, self.index)  # its own stream: the main one stays as it was
+        prescribe(r.catalog, local_rng, out_lines, visits.med_type[out_lines.visit], cfg.supply_days,
+                  visits.person[out_lines.visit])
         out_lines.visit += nc
         person = np.concatenate([cases.person, visits.person])
         institution = np.concatenate([cases.institution, visits.institution])
@@ -162,16 +166,28 @@ class _ChunkBuilder:
         lines, item_marks = inject_item_abuse(r.catalog, rng, Lines.concat([in_lines, out_lines]), cfg.abuse.item_kinds,
                                               np.where(ordinary, mult, 0.0), begin, self.persons["gend"][person],
                                               self._age_at(person, begin))
+        local = inject_local_abuse(cfg, local_rng, r.catalog, r.institutions, self.persons, visits, nc, lines,
+                                   np.where(ordinary, mult, 0.0)[nc:])
+        lines = local.lines
+        item_marks = [(kind, hit, local.position[rows]) for kind, hit, rows in item_marks]
+        ex = local.visits
+        visits = Visits(*(np.concatenate([getattr(visits, f), getattr(ex, f)]) for f in Visits.__slots__))
+        person = np.concatenate([person, ex.person])
+        institution = np.concatenate([institution, ex.institution])
+        doctor = np.concatenate([doctor, r.institutions.doctor_start[ex.institution]
+                                 + local.doctor_pick % r.institutions.doctor_count[ex.institution]])
+        begin = np.concatenate([begin, ex.begin])
         amount = lines.price * lines.count
-        total = np.bincount(lines.visit, weights=amount, minlength=len(person)).astype(np.int64)
+        total = np.bincount(lines.visit, weights=amount, minlength=len(person)).astype(np.int64) + local.total_extra_fen
         mdtrt = self._mdtrt(np.arange(len(person)), cfg.year)
         sn = ids(f"{self.index:04d}", np.arange(len(lines)), 9)
+        labels = self._case_labels(cases, mdtrt, item_marks, lines, sn, person, institution, doctor)
         tables = {
             "persons": self._persons(),
             "visits": self._visits(cases, visits, mdtrt, person, institution, doctor, begin, total),
             "cases": self._cases(cases, mdtrt.slice(0, nc), lines, amount, nc, self.cfg.year),
             "claim_items": self._items(lines, amount, mdtrt, person, institution, doctor, sn),
-            "labels": self._case_labels(cases, mdtrt, item_marks, lines, sn, person, institution, doctor),
+            "labels": pa.concat_tables([labels, self._local_labels(local.marks, mdtrt, sn, person, institution, doctor)]),
         }
         history = [self._history(k) for k in range(1, cfg.history_years + 1)]
         if history:
@@ -298,6 +314,24 @@ class _ChunkBuilder:
                           "mdtrt_id": mdtrt_np[visit_rows], "feedetl_sn": sn_np[line_rows], "psn_no": psn[person[visit_rows]],
                           "fixmedins_code": r.institutions.code[institution[visit_rows]], "atddr_no": r.doctors.atddr_no[doctor[visit_rows]],
                           "related_mdtrt_id": np.full(len(line_rows), ""), "detail": r.catalog.code[lines.item[line_rows]]})
+        merged = {f: np.concatenate([p[f].astype(object) for p in parts]) for f in _LABEL_FIELDS}
+        return _labels(merged, len(merged["kind"]))
+
+    def _local_labels(self, marks: list[tuple[str, str, np.ndarray, np.ndarray, object]], mdtrt: pa.Array, sn: pa.Array,
+                      person: np.ndarray, institution: np.ndarray, doctor: np.ndarray) -> pa.Table:
+        """Labels of the local kinds: item labels name their line, case labels only the visit."""
+        r = self.r
+        mdtrt_np = np.asarray(mdtrt.to_numpy(zero_copy_only=False), dtype=object)
+        sn_np = np.asarray(sn.to_numpy(zero_copy_only=False), dtype=object)
+        psn = np.asarray(self.psn_no.to_numpy(zero_copy_only=False), dtype=object)
+        parts = []
+        for kind, level, visit_rows, line_rows, detail in marks:
+            n = len(visit_rows)
+            parts.append({"kind": np.full(n, kind), "level": np.full(n, level), "mdtrt_id": mdtrt_np[visit_rows],
+                          "feedetl_sn": np.where(line_rows >= 0, sn_np[np.maximum(line_rows, 0)], ""),
+                          "psn_no": psn[person[visit_rows]], "fixmedins_code": r.institutions.code[institution[visit_rows]],
+                          "atddr_no": r.doctors.atddr_no[doctor[visit_rows]], "related_mdtrt_id": np.full(n, ""),
+                          "detail": np.broadcast_to(np.asarray(detail, dtype=object), (n,))})
         merged = {f: np.concatenate([p[f].astype(object) for p in parts]) for f in _LABEL_FIELDS}
         return _labels(merged, len(merged["kind"]))
 

@@ -62,6 +62,37 @@ class PriceParams:
 
 
 @dataclass(frozen=True, slots=True)
+class OverPrescriptionParams:
+    max_days: dict[str, int]  # med_type → most days of supply one prescription may give
+    one_unit_allowed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatPrescriptionParams:
+    window_days: int
+    tolerance: Decimal
+    grace_days: int
+    med_types: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FakePatientParams:
+    min_institutions_per_day: int
+
+
+@dataclass(frozen=True, slots=True)
+class FakeConditionParams:
+    chronic_med_types: tuple[str, ...]
+    dx_prefix_len: int
+
+
+@dataclass(frozen=True, slots=True)
+class FakeReceiptParams:
+    days_outside: int
+    total_tolerance: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class AnomalyParams:
     trees: int
     seed: int
@@ -82,6 +113,11 @@ class LocalParams:
     bed_hanging: BedHangingParams
     price: PriceParams
     anomaly: AnomalyParams
+    over_prescription: OverPrescriptionParams
+    repeat_prescription: RepeatPrescriptionParams
+    fake_patient: FakePatientParams
+    fake_condition: FakeConditionParams
+    fake_receipt: FakeReceiptParams
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Self:
@@ -99,6 +135,8 @@ class LocalParams:
 _TYPES: dict[str, type] = {
     "split_hospitalisation": SplitParams, "low_standard_admission": LowStandardParams, "upcoding": UpcodingParams,
     "phantom_stay": PhantomParams, "bed_hanging": BedHangingParams, "price": PriceParams, "anomaly": AnomalyParams,
+    "over_prescription": OverPrescriptionParams, "repeat_prescription": RepeatPrescriptionParams,
+    "fake_patient": FakePatientParams, "fake_condition": FakeConditionParams, "fake_receipt": FakeReceiptParams,
 }
 
 
@@ -112,6 +150,8 @@ def _section(kind: type, raw: dict[str, object], name: str) -> object:
             value = Decimal(str(value))
         elif f.type == "tuple[str, ...]":
             value = tuple(str(v) for v in value)  # type: ignore[union-attr]
+        elif f.type == "dict[str, int]":
+            value = {str(k): int(v) for k, v in value.items()}  # type: ignore[union-attr]
         values[f.name] = value
     return kind(**values)
 
@@ -124,6 +164,7 @@ def load_local_params(path: Path = PARAMS_FILE) -> LocalParams:
 
 
 __all__ = [
-    "AnomalyParams", "BedHangingParams", "LocalParams", "LowStandardParams", "PhantomParams", "PriceParams",
+    "AnomalyParams", "BedHangingParams", "FakeConditionParams", "FakePatientParams", "FakeReceiptParams", "LocalParams",
+    "LowStandardParams", "OverPrescriptionParams", "PhantomParams", "PriceParams", "RepeatPrescriptionParams",
     "SplitParams", "UpcodingParams", "load_local_params",
 ]

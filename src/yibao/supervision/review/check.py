@@ -13,8 +13,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from decimal import Decimal
+
+from yibao.supervision.local.params import LocalParams, load_local_params
 
 from yibao.supervision.rules.library import RuleParams, load_library, load_params
 from yibao.supervision.rules.model import RuleKind, RuleLibrary, Stage
@@ -30,6 +33,8 @@ def check_visit(
     params: RuleParams | None = None,
     *,
     stage: Stage = Stage.IN,
+    doses: Mapping[str, Decimal] | None = None,
+    local: LocalParams | None = None,
 ) -> list[Hit]:
     """The rules the visit's fee lines hit, one :class:`Hit` per (rule, line), in line order.
 
@@ -39,6 +44,10 @@ def check_visit(
     lines are judged. ``stage`` selects the rules that run at that stage (事前 skips the rules that
     need the whole visit or the history). ``rules`` defaults to the packaged national library and
     ``params`` to the packaged parameters.
+
+    ``doses`` (drug code → daily dose in billing units, the catalog's ``day_dose``) turns on the local
+    single-visit rule 超量开药 (days of supply against the limit of the visit's med_type), with
+    ``local`` the local-rule parameters (default: the packaged ones).
     """
     history = tuple(history)
     validate_visit(visit, history)
@@ -57,6 +66,13 @@ def check_visit(
             if hit is not None:
                 key = (hit.rule_id, hit.feedetl_sn)
                 found[key] = _merge(found[key], hit) if key in found else hit
+    if doses:
+        # Imported here: the local rules build review Hits, so they import this package.
+        from yibao.supervision.local.prescriptions import over_prescription_hits
+
+        local = local or load_local_params()
+        for hit in over_prescription_hits(visit, doses, local.over_prescription, local.version):
+            found[(hit.rule_id, hit.feedetl_sn)] = hit
     return list(found.values())
 
 

@@ -28,6 +28,7 @@ class RuleKind(str, Enum):
     WORKING_AGE = "working_age"  # 限就业年龄
     COURSE = "course"  # 限定(支付)疗程: entry.max_days, entry.min_interval_days
     PERIOD = "period"  # 周期超频次: entry.period_n per entry.period_days
+    SUPPLY = "supply"  # 带药天数 (local rule): a drug line's count ÷ its daily dose against a limit by med_type
 
 
 class ResultType(str, Enum):

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 RULE_PATTERNS = ("split_hospitalisation", "upcoding", "low_standard_admission", "phantom_stay", "bed_hanging",
-                 "duplicate_charge", "sex_restricted", "age_restricted", "over_limit_price")
+                 "duplicate_charge", "sex_restricted", "age_restricted", "over_limit_price",
+                 "over_prescription", "repeat_prescription", "fake_patient", "fake_condition", "fake_receipt")
 
 
 @dataclass(frozen=True, slots=True)

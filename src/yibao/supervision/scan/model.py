@@ -40,6 +40,11 @@ PATTERN_NAMES: dict[str, str] = {
     "level_restricted": "限定机构等级",
     "over_frequency": "超频次",
     "working_age": "限就业年龄",
+    "over_prescription": "超量开药",
+    "repeat_prescription": "重复开药",
+    "fake_patient": "虚假就医（一卡多处）",
+    "fake_condition": "虚构病情（无登记慢特病）",
+    "fake_receipt": "虚假票据（明细与就诊不符）",
 }
 
 
