@@ -291,9 +291,10 @@ def presettle_visit(uow: SqlUnitOfWork, caller: Caller, data: SettleInput) -> Se
     return SettleOutcome(settlement, None, caller.when)
 
 
-_INSERT_SETL = insert(Settlement.__table__)
-_INSERT_DETAIL = insert(SettlementDetail.__table__)
-_INSERT_DELTA = insert(SettlementDelta.__table__)
+# inline(): no RETURNING of generated ids — these go out with the commit (write_at_commit).
+_INSERT_SETL = insert(Settlement.__table__).inline()
+_INSERT_DETAIL = insert(SettlementDetail.__table__).inline()
+_INSERT_DELTA = insert(SettlementDelta.__table__).inline()
 _CLOSE_VISIT = (
     update(Visit.__table__)
     .where(Visit.__table__.c.mdtrt_id == bindparam("k_mdtrt_id"))  # type: ignore[attr-defined]
@@ -304,18 +305,17 @@ _CLOSE_VISIT = (
 def settle_visit(uow: SqlUnitOfWork, caller: Caller, data: SettleInput) -> SettleOutcome:
     """2207 / 2304 结算: lock visit and accumulator, settle, write settlement + lines + accumulator.
 
-    Everything goes out as plain Core statements on the unit of work's connection (no ORM
-    bookkeeping for rows this transaction never reads again); the accumulator update keeps the
-    ORM's version check (``WHERE version = :old``).
+    The writes are plain Core statements sent with the commit (no ORM bookkeeping for rows this
+    transaction never reads again; on PostgreSQL one round trip with the message log and the
+    ``COMMIT``); the accumulator update keeps the version check.
     """
     visit, claim = _claim_for(uow, caller, data, lock=True)
     year = claim.setl_date.year
     counters, version = uow.accumulators.lock_counters(claim.psn_no, year, claim.insutype)
     settlement, after = _run_engine(uow, claim, visit, counters)
     setl_id = new_id("ST")
-    conn = uow.session.connection()
-    conn.execute(_INSERT_SETL, [_settlement_values(settlement, setl_id, visit, caller)])
-    conn.execute(
+    uow.write_at_commit(_INSERT_SETL, _settlement_values(settlement, setl_id, visit, caller))
+    uow.write_at_commit(
         _INSERT_DETAIL,
         [
             {
@@ -330,12 +330,12 @@ def settle_visit(uow: SqlUnitOfWork, caller: Caller, data: SettleInput) -> Settl
             for line in settlement.setldetail
         ],
     )
-    conn.execute(_INSERT_DELTA, [{"setl_id": setl_id, "counters": _counters(settlement.deltas)}])
+    uow.write_at_commit(_INSERT_DELTA, {"setl_id": setl_id, "counters": _counters(settlement.deltas)})
     stored = AnnualAccumulator(counters={})
     stored.set_amounts(dict(zip(after._fields[3:], after[3:])))  # the model's own encoding of the counters
     uow.accumulators.write_counters(claim.psn_no, year, claim.insutype, stored.counters, version)
     if visit.med_type in OUTPATIENT_MED_TYPES:
-        conn.execute(_CLOSE_VISIT, {"k_mdtrt_id": visit.mdtrt_id, "mdtrt_stas": VisitStatus.CLOSED.value})
+        uow.write_at_commit(_CLOSE_VISIT, {"k_mdtrt_id": visit.mdtrt_id, "mdtrt_stas": VisitStatus.CLOSED.value})
     return SettleOutcome(settlement, setl_id, caller.when)
 
 

@@ -9,14 +9,13 @@ UPDATE``) is just as safe.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from functools import cache
 
-from sqlalchemy import DateTime, bindparam, or_, select, text, update
+from sqlalchemy import DateTime, Update, bindparam, case, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from yibao.errors import ErrorCode, InputError
 from yibao.store.models import (
@@ -201,17 +200,23 @@ _ACC_WRITE = (
         _ACC.c.psn_no == bindparam("k_psn_no"),  # type: ignore[attr-defined]
         _ACC.c.fund_year == bindparam("k_fund_year"),  # type: ignore[attr-defined]
         _ACC.c.insutype == bindparam("k_insutype"),  # type: ignore[attr-defined]
-        _ACC.c.version == bindparam("k_version"),  # type: ignore[attr-defined]
     )
-    .values(counters=bindparam("counters"), version=bindparam("version"), updated_at=bindparam("updated_at"))
+    .values(
+        counters=bindparam("counters"),
+        # The version check fails loudly: it goes out with the commit, where no row count is read,
+        # so a version that moved sets NULL and the NOT NULL column refuses the whole transaction.
+        version=case((_ACC.c.version == bindparam("k_version"), bindparam("version"))),  # type: ignore[attr-defined]
+        updated_at=bindparam("updated_at"),
+    )
 )
 
 
 class AccumulatorRepository:
     """年度累计, locked for the settlement that reads and rewrites it."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, at_commit: Callable[[Update, dict[str, object]], None] | None = None) -> None:
         self.session = session
+        self._at_commit = at_commit
 
     def get(self, psn_no: str, fund_year: int, insutype: str) -> AnnualAccumulator | None:
         """Read without locking (for display)."""
@@ -251,13 +256,16 @@ class AccumulatorRepository:
         self, psn_no: str, fund_year: int, insutype: str, counters: dict[str, str | int], version: int
     ) -> None:
         """Store new counters of a row locked by :meth:`lock_counters`, bumping ``version`` as the
-        ORM's versioned update does; a version that moved meanwhile is an error, not a lost update."""
-        result = self.session.connection().execute(_ACC_WRITE, {
+        ORM's versioned update does; a version that moved meanwhile fails the commit, not a lost
+        update. Sent with the commit when the unit of work gave this repository ``at_commit``."""
+        params = {
             "k_psn_no": psn_no, "k_fund_year": fund_year, "k_insutype": insutype, "k_version": version,
             "counters": counters, "version": version + 1, "updated_at": now(),
-        })
-        if result.rowcount != 1:
-            raise StaleDataError(f"年度累计 {psn_no}/{fund_year}/{insutype} 已被并发修改")
+        }
+        if self._at_commit is not None:
+            self._at_commit(_ACC_WRITE, params)
+        else:
+            self.session.connection().execute(_ACC_WRITE, params)
 
     def _select_for_update(self, psn_no: str, fund_year: int, insutype: str) -> AnnualAccumulator | None:
         query = (

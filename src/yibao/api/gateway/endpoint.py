@@ -1,14 +1,17 @@
 """``POST /fsi/api``: the one national-interface endpoint (国家医保接口网关).
 
 One message, in order: size limit (before parsing) → JSON (exact decimals) → envelope → institution
-credential (headers) and ``fixmedins_code`` → ``sign_no`` (except 9001) → replay check on ``msgid``
-→ the transaction's ``input`` model → the handler, in ONE transaction with the ``message_log`` row
-and the ``audit_log`` row → commit → answer.
+credential (headers) and ``fixmedins_code`` → ``sign_no`` (except 9001) → the transaction's
+``input`` model → the handler, in ONE transaction with the ``message_log`` row and the
+``audit_log`` row → commit → answer.
 
 - A replay (same ``msgid``, same body) gets the stored answer byte for byte and changes nothing;
-  the same ``msgid`` with another body is refused (E4001). Two concurrent copies of one message:
-  the second's insert of ``message_log`` fails on the primary key, its transaction (with its
-  business effect) rolls back, and it answers the first's stored answer.
+  the same ``msgid`` with another body is refused (E4001). The ``message_log`` primary key is the
+  check: a replay's handler runs, its insert of ``message_log`` fails at the commit, the whole
+  transaction (with its business effect) rolls back, and the stored answer is read and sent. A
+  handler that refuses the replay first (a settled visit is settled) is answered the same way.
+  Replays are rare, so the usual message pays no read of ``message_log`` up front — and two
+  concurrent copies of one message take the same path.
 - Any failure answers ``infcode -1`` with a Chinese ``err_msg`` naming the field; nothing of the
   business is written (the transaction rolls back), and only an ``audit_log`` row is added.
 - HTTP status is 200 for every answer to a well-formed envelope, as HIS clients of the national
@@ -75,8 +78,9 @@ class _Seen(Exception):
 _REPLAY = select(MessageLog.body_hash, MessageLog.fixmedins_code, MessageLog.response).where(
     MessageLog.msgid == bindparam("msgid")
 )
-_INSERT_MESSAGE = insert(MessageLog.__table__)
-_INSERT_AUDIT = insert(AuditLog.__table__)
+# inline(): no RETURNING of the generated audit id, so both can go out pipelined with the COMMIT.
+_INSERT_MESSAGE = insert(MessageLog.__table__).inline()
+_INSERT_AUDIT = insert(AuditLog.__table__).inline()
 
 
 def _replay(session: Session, msgid: str, digest: str, fixmedins_code: str) -> bytes | None:
@@ -158,31 +162,24 @@ def _transact(
     turn = gateway.write_lock if gateway.write_lock is not None else contextlib.nullcontext()
     try:
         with turn, SqlUnitOfWork(gateway.factory, protector=gateway.protector) as uow:
-            stored = _replay(uow.session, env.msgid, digest, caller.fixmedins_code)
-            if stored is not None:
-                raise _Seen(stored)
             ctx = Context(uow, caller, gateway.credentials, gateway.warehouse_dir, ctx_after)
             output = handler(ctx, data)
             response = render(output, received)
-            uow.flush()  # the handler's ORM writes first, so a clash surfaces before the log rows
-            conn = uow.session.connection()
-            conn.execute(
-                _INSERT_MESSAGE,
-                [{
-                    "msgid": env.msgid, "body_hash": digest, "infno": env.infno, "fixmedins_code": caller.fixmedins_code,
-                    "infcode": 0, "response": response.decode("utf-8"), "recv_time": received, "respond_time": now(),
-                }],
-            )
-            conn.execute(_INSERT_AUDIT, [_audit_values(env, True, 0, None)])
+            uow.write_at_commit(_INSERT_MESSAGE, {
+                "msgid": env.msgid, "body_hash": digest, "infno": env.infno, "fixmedins_code": caller.fixmedins_code,
+                "infcode": 0, "response": response.decode("utf-8"), "recv_time": received, "respond_time": now(),
+            })
+            uow.write_at_commit(_INSERT_AUDIT, _audit_values(env, True, 0, None))
             uow.commit()
+    except YibaoError:
+        # Refused — unless this is a replay of a message that succeeded (the visit it settled is settled).
+        _raise_if_seen(gateway, env, digest, caller.fixmedins_code)
+        raise
     except IntegrityError as exc:
-        # A concurrent copy of this msgid committed first (or a unique key clashed): answer as a replay.
-        with gateway.factory() as session:
-            stored = _replay(session, env.msgid, digest, caller.fixmedins_code)
-        if stored is None:
-            log.warning("gateway integrity error infno=%s msgid=%s: %s", env.infno, env.msgid, type(exc.orig).__name__)
-            raise ConflictError(ErrorCode.ALREADY_EXISTS, detail="与同时提交的报文冲突（如重复的明细流水号），请核对后重试") from exc
-        raise _Seen(stored) from exc
+        # This msgid was answered before (or a concurrent copy committed first), or a unique key clashed.
+        _raise_if_seen(gateway, env, digest, caller.fixmedins_code, exc)
+        log.warning("gateway integrity error infno=%s msgid=%s: %s", env.infno, env.msgid, type(exc.orig).__name__)
+        raise ConflictError(ErrorCode.ALREADY_EXISTS, detail="与同时提交的报文冲突（如重复的明细流水号），请核对后重试") from exc
     for action in ctx_after:
         try:
             action()
@@ -192,10 +189,18 @@ def _transact(
     return response
 
 
+def _raise_if_seen(gateway: Gateway, env: Envelope, digest: str, fixmedins_code: str, cause: Exception | None = None) -> None:
+    """Raise :class:`_Seen` with the stored answer if ``msgid`` was answered before (E4001 if with another body)."""
+    with gateway.factory() as session:
+        stored = _replay(session, env.msgid, digest, fixmedins_code)
+    if stored is not None:
+        raise _Seen(stored) from cause
+
+
 def _record_call(gateway: Gateway, env: Envelope | None, authenticated: bool, err: YibaoError | None, infcode: int) -> None:
     """An audit row for a call that wrote nothing else (a refusal, a replay)."""
     with gateway.factory() as session:
-        session.execute(insert(AuditLog.__table__), [_audit_values(env, authenticated, infcode, err)])
+        session.execute(_INSERT_AUDIT, [_audit_values(env, authenticated, infcode, err)])
         session.commit()
 
 
