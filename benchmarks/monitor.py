@@ -36,15 +36,16 @@ def _rss_mb() -> float:
 def ensure_region(root: Path, persons: int, seed: int) -> float:
     """Write the region to ``root`` unless a region of that size and seed is already there."""
     stamp = root / "REGION.json"
-    if stamp.exists() and json.loads(stamp.read_text()) == {"persons": persons, "seed": seed}:
+    # Two earlier years of cases: the anomaly score's CMI / CC-rate drift compares with them.
+    if stamp.exists() and json.loads(stamp.read_text()) == {"persons": persons, "seed": seed, "history_years": 2}:
         return 0.0
     from yibao.store.warehouse import Warehouse
     from yibao.synth import SynthConfig, generate_region
     from yibao.synth.write import write_warehouse
 
     t0 = time.perf_counter()
-    write_warehouse(generate_region(SynthConfig(persons=persons, seed=seed)), Warehouse(root))
-    stamp.write_text(json.dumps({"persons": persons, "seed": seed}))
+    write_warehouse(generate_region(SynthConfig(persons=persons, seed=seed, history_years=2)), Warehouse(root))
+    stamp.write_text(json.dumps({"persons": persons, "seed": seed, "history_years": 2}))
     return time.perf_counter() - t0
 
 

@@ -7,8 +7,8 @@ stay bills beds and nursing without treatment; a bed-hanging stay is long with m
 The last two get an outpatient visit elsewhere during the stay (made in ``outpatient``).
 
 Care leaves traces in the bill: drugs are given day by day, mostly the drugs the treated diagnosis
-is treated with; a treated MCC / CC adds its own daily treatment, tests and drugs (its share of the
-cost). An upcoded case carries the bill of the care actually given, not of the codes.
+is treated with; a treated MCC / CC adds its own daily examinations, tests and treatment (its share
+of the cost). An upcoded case carries the bill of the care actually given, not of the codes.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ _SHARES = {
     "low": {"02": 5, "03": 45, "04": 40, "09": 10},
     "phantom": {"02": 1},
 }
+_RICHER_MIN_COST = 1.5  # a richer principal diagnosis codes at least 1.5 × the treated path's mean cost (assumption)
 _DSCG_WAY = (np.array(["1", "2", "3", "4", "5", "9"]), np.array([0.90, 0.02, 0.01, 0.04, 0.01, 0.02]))
 # Daily drug lines of a stay (assumption): about one a day, a patient's intensity varying (gamma, shape 4);
 # most are one of the few drugs its diagnosis is treated with (signature, keyed by the principal diagnosis).
@@ -90,6 +91,33 @@ def _pick_hospital(inst: Institutions, rng: np.random.Generator, surgical: np.nd
     return out
 
 
+def _richer_paths(mix: CaseMix, path: np.ndarray, cell: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Per case, a medical path of the same MDC and demographic cell costing at least
+    ``_RICHER_MIN_COST`` times more, drawn by how common it is (an upcoder codes a plausible, frequent
+    richer diagnosis, not always the same one); -1 when there is none."""
+    weights = np.diff(mix.cell_cum, axis=1, prepend=0.0)
+    out = np.full(len(path), -1, dtype=np.int64)
+    key = np.char.add(mix.mdc[path], cell.astype(str))
+    for k in np.unique(key):
+        rows = np.flatnonzero(key == k)
+        m, c = mix.mdc[path[rows[0]]], cell[rows[0]]
+        weight = weights[c]
+        cand = np.flatnonzero((mix.mdc == m) & ~mix.surgical & (weight > 0))
+        if not len(cand):
+            continue
+        order = cand[np.argsort(mix.cost_mean[cand])]
+        cost = mix.cost_mean[order]
+        cum = np.cumsum(weight[order])
+        # Candidates are the tail of the cost-sorted list from the first costing enough more.
+        start = np.searchsorted(cost, mix.cost_mean[path[rows]] * _RICHER_MIN_COST, side="left")
+        ok = start < len(order)
+        base = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
+        u = base + rng.random(len(rows)) * (cum[-1] - base)
+        pick = np.minimum(np.searchsorted(cum, u, side="right"), len(order) - 1)
+        out[rows[ok]] = order[pick[ok]]
+    return out
+
+
 def generate_cases(config: SynthConfig, rng: np.random.Generator, persons: dict[str, np.ndarray], mix: CaseMix,
                    inst: Institutions, docs: Doctors, year_start_day: int, abuse: bool = True) -> Cases:
     """The chunk's inpatient cases for one year, before charges."""
@@ -135,8 +163,9 @@ def generate_cases(config: SynthConfig, rng: np.random.Generator, persons: dict[
     true_path = path.copy()
     secondary_codes = np.where(severity == 2, mcc, np.where(severity == 1, cc, ""))
     up = kind == CASE_KINDS.index("upcoding")
-    swap = up & (mix.richer[path] >= 0) & (rng.random(n) < 0.5)
-    path = np.where(swap, mix.richer[path], path)
+    richer = _richer_paths(mix, path, cell_of(sex, age, newborn), rng)
+    swap = up & (richer >= 0) & (rng.random(n) < 0.5)
+    path = np.where(swap, richer, path)
     add_mcc = up & ~swap & (severity < 2) & (mix.mcc_pool[path, pick] != "")
     secondary_codes = np.where(add_mcc, mix.mcc_pool[path, pick], secondary_codes)
     kind = np.where(up & ~swap & ~add_mcc, 0, kind)  # nothing richer to code: no upcoding happened

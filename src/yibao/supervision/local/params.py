@@ -36,7 +36,7 @@ class LowStandardParams:
 @dataclass(frozen=True, slots=True)
 class UpcodingParams:
     severe_max_care_share: Decimal
-    severe_min_expected_lines: int
+    severe_min_shortfall_sd: Decimal
     usual_drug_share: Decimal
     principal_max_usual_share: Decimal
     principal_min_drug_lines: int

@@ -68,8 +68,10 @@ def upcoding(f: ir.Table, p: UpcodingParams, version: str) -> ir.Table:
     beyond an uncomplicated stay of the same diagnosis are a small part of what its coded peers get;
     or a principal diagnosis whose usual drugs the bill does not carry (the drugs of another
     condition). Both read the fee lines, not the cost, which varies too much case by case."""
-    severe = (f.severity >= 1) & (f.severe_care_expected >= float(p.severe_min_expected_lines)) & (
-        f.severe_care <= f.severe_care_expected * float(p.severe_max_care_share))
+    expected = f.severe_care_expected
+    # Far below the coded peers, and by more than chance (Poisson: sd ≈ √expected lines) explains.
+    severe = (f.severity >= 1) & (expected > 0) & (f.severe_care <= expected * float(p.severe_max_care_share)) & (
+        (expected - f.severe_care) >= float(p.severe_min_shortfall_sd) * expected.sqrt())
     principal = (f.drug_lines >= p.principal_min_drug_lines) & (f.drug_usual <= float(p.principal_max_usual_share))
     hit = f.filter(severe.fill_null(False) | principal.fill_null(False))
     evidence = ("主要诊断 " + hit.principal + "，严重程度 " + hit.severity.cast("string") + "（2 MCC / 1 CC）；检查化验治疗明细超出无并发症同诊断"
@@ -77,7 +79,7 @@ def upcoding(f: ir.Table, p: UpcodingParams, version: str) -> ir.Table:
                 + "条；药品明细" + hit.drug_lines.cast("string") + "条，其中本诊断常用药占" + text(hit.drug_usual.fill_null(0) * 100, 1)
                 + "%；费用为同组均值的" + text(hit.cost_ratio.fill_null(0) * 100, 1) + "%")
     trace = (f"LOCAL-UPCODE;params={version};severe_max_care_share={p.severe_max_care_share};"
-             f"severe_min_expected_lines={p.severe_min_expected_lines};usual_drug_share={p.usual_drug_share};"
+             f"severe_min_shortfall_sd={p.severe_min_shortfall_sd};usual_drug_share={p.usual_drug_share};"
              f"principal_max_usual_share={p.principal_max_usual_share};principal_min_drug_lines={p.principal_min_drug_lines}")
     return _lead(hit, "LOCAL-UPCODE", "upcoding", evidence, trace)
 

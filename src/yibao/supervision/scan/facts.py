@@ -131,15 +131,19 @@ def with_care_evidence(f: ir.Table, items: ir.Table | None, *, min_peer_cases: i
     coded = f.group_by(["principal", "severity"]).aggregate(peer_care=lambda t: t.care_per_day.mean())
     f = f.left_join(plain, "principal").drop("principal_right")
     f = f.left_join(coded, ["principal", "severity"]).drop("principal_right", "severity_right")
-    trusted = (f.plain_care_n.fill_null(0) >= min_peer_cases) & (f.peer_n >= min_peer_cases)
+    plain_ok = f.plain_care_n.fill_null(0) >= min_peer_cases
+    # A small coded group falls back to the region's mean extra care a day of that CC/MCC level.
+    level = f.filter(plain_ok & (f.peer_n >= min_peer_cases)).group_by("severity").aggregate(
+        level_extra=lambda t: (t.care_per_day - t.plain_care).mean())
+    f = f.left_join(level, "severity").drop("severity_right")
+    extra = ibis.ifelse(f.peer_n >= min_peer_cases, f.peer_care - f.plain_care, f.level_extra)
     days = f.ipt_days.cast("float64")
     # Care beyond an uncomplicated stay of the same diagnosis and length: what this case got, and
     # what its coded peers (same principal diagnosis and CC/MCC level) get on average.
     return f.mutate(
-        care_lift=ibis.ifelse(f.plain_care_n.fill_null(0) >= min_peer_cases,
-                              f.care_per_day / ibis.greatest(f.plain_care, 0.01), ibis.null("float64")),
-        severe_care=ibis.ifelse(trusted, f.care_lines - f.plain_care * days, ibis.null("float64")),
-        severe_care_expected=ibis.ifelse(trusted, (f.peer_care - f.plain_care) * days, ibis.null("float64")),
+        care_lift=ibis.ifelse(plain_ok, f.care_per_day / ibis.greatest(f.plain_care, 0.01), ibis.null("float64")),
+        severe_care=ibis.ifelse(plain_ok, f.care_lines - f.plain_care * days, ibis.null("float64")),
+        severe_care_expected=ibis.ifelse(plain_ok, extra * days, ibis.null("float64")),
     )
 
 
