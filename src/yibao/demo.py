@@ -39,6 +39,7 @@ from yibao.synth.operational import load_operational
 StartTask = Callable[[str, int], Callable[[int], None]]
 
 INSUTYPE_NAMES = {"310": "职工医保", "390": "居民医保"}
+SUBTYPE_NAMES = {"severity": "严重程度", "age": "年龄", "icu": "重症监护", "tumor": "肿瘤分期"}
 MED_TYPE_NAMES = {"11": "普通门诊", "13": "急诊", "14": "门诊慢特病", "21": "普通住院", "41": "定点药店购药"}
 
 
@@ -92,10 +93,11 @@ def run_demo(options: DemoOptions, start_task: StartTask) -> DemoRun:
         run.sections.append(_synth(options, policy, warehouse, url, start_task))
     with run.timed("CHS-DRG 分组与 DRG 点数付费"):
         run.sections.append(_drg(options, policy, warehouse, start_task))
-    with run.timed("DIP 目录库、月度结算与年度清算"):
-        run.sections.append(_dip(options, policy, warehouse, start_task))
+    # settlement before DIP: DIP pays on the cases' actual fund payment (统筹基金支付) from the settlements
     with run.timed("一站式结算"):
         run.sections.append(_settle(policy, warehouse, start_task))
+    with run.timed("DIP 目录库、月度结算与年度清算"):
+        run.sections.append(_dip(options, policy, warehouse, start_task))
     with run.timed("事中审核（两库规则）"):
         run.sections.append(_review(warehouse, start_task))
 
@@ -197,6 +199,8 @@ def _dip(options: DemoOptions, policy: PolicyPack, warehouse: Warehouse, start_t
     advance(1)
     clearing = warehouse.table("dip_clearing")
     clearing = clearing.filter(clearing.year == year)
+    ratios = {r["insutype"]: r["r"] for r in clearing.group_by("insutype").aggregate(r=clearing.fund_pay_ratio.max())
+              .to_pyarrow().to_pylist()}
     top = (
         clearing.group_by("fixmedins_code")
         .aggregate(points=clearing.points.sum(), amount=clearing.dip_amount.sum(), balance=clearing.balance.sum())
@@ -209,15 +213,19 @@ def _dip(options: DemoOptions, policy: PolicyPack, warehouse: Warehouse, start_t
             ("病种组数 / 核心病种", f"{summary.groups:,} / {summary.core_groups:,}"),
             ("核心病种病例覆盖率", f"{summary.core_coverage:.1%}"),
             ("变异系数降低度 RIV", f"{summary.riv:.3f}"),
+            ("费用变异系数 CV（全部病例 / 病种内加权）", f"{summary.all_cv:.3f} / {summary.group_cv:.3f}"),
+            ("辅助目录亚型（保留该维度的病种数）",
+             "、".join(f"{SUBTYPE_NAMES.get(d, d)} {n}" for d, n in summary.subtype_groups.items()) or "无"),
         ),
         tables=(
-            Table("按基金清算", ("险种", "DIP 预算", "结算点值", "总分值", "清算总额", "机构数"),
-                  tuple((INSUTYPE_NAMES.get(f.insutype, f.insutype), f.budget, f.point_value, f.points, f.paid_total,
-                         f.institutions) for f in funds)),
+            Table("按基金清算", ("险种", "DIP 预算", "基金支付比例", "结算点值", "总分值", "清算总额", "机构数"),
+                  tuple((INSUTYPE_NAMES.get(f.insutype, f.insutype), f.budget, ratios.get(f.insutype, ""), f.point_value,
+                         f.points, f.paid_total, f.institutions) for f in funds)),
             Table("清算金额最多的机构", ("机构", "分值", "DIP 金额", "清算结余(+)/超支(-)"),
                   tuple((r["fixmedins_code"], r["points"], r["amount"], r["balance"]) for r in top)),
         ),
-        note=f"付费参数包 {pack.pack_id}（淄博 2025 DIP 意见）；各机构 DIP 金额之和与基金预算到分相等。",
+        note=(f"付费参数包 {pack.pack_id}（淄博 2025 DIP 意见）；各机构 DIP 金额之和与基金预算到分相等。"
+              "点值 = DIP 预算 ÷ 基金支付比例 ÷ 总分值，基金支付比例取本年病例一站式结算的统筹基金支付 ÷ 医疗总费用。"),
     )
 
 

@@ -53,6 +53,10 @@ def build_catalog(pack: str = _PACK, year: int = _YEAR, backend: str = _BACKEND,
         console.print(f"已建立 {year} 年目录库：历史年度 {'、'.join(map(str, summary.years))}，病例 {summary.cases:,} 例，"
                       f"病种 {summary.groups} 个（核心病种 {summary.core_groups} 个）")
         console.print(f"核心病种病例覆盖率 {summary.core_coverage:.2%}，变异减少系数 RIV {summary.riv}，分值方法：{method}")
+        console.print(f"费用变异系数 CV：全部病例 {summary.all_cv}，病种内（按例数加权）{summary.group_cv}")
+        dims = {"severity": "严重程度", "age": "年龄", "icu": "重症监护", "tumor": "肿瘤分期"}
+        kept = "、".join(f"{dims.get(d, d)} {n} 个病种" for d, n in summary.subtype_groups.items()) or "无"
+        console.print(f"辅助目录亚型（仅保留降低病种 CV 的维度）：{kept}")
 
 
 @app.command("settle")

@@ -153,13 +153,28 @@ class AgeBand(_Model):
     max_days: int = Field(ge=0)
 
 
+class DayBand(_Model):
+    label: str
+    min_days: int = Field(ge=0)
+    max_days: int = Field(ge=0)
+
+
 class Subtypes(_Model):
     """辅助目录 as subtype coefficients, kept for a group only where they cut its CV."""
 
     age_bands: tuple[AgeBand, ...]
+    icu_bands: tuple[DayBand, ...] = ()  # 重症监护天数 bands (days outside every band: 无)
+    # 肿瘤分期 applies to principal diagnoses whose category (first 3 characters) lies in this range
+    tumor_diag_range: tuple[str, str] = ("C00", "D48")
     min_cases: int = Field(ge=1)
     min_cv_reduction: Ratio  # relative CV reduction a dimension must reach to be kept
-    dimensions: tuple[Literal["severity", "age"], ...] = ("severity", "age")
+    dimensions: tuple[Literal["severity", "age", "icu", "tumor"], ...] = ("severity", "age")
+
+    @model_validator(mode="after")
+    def _icu(self) -> Subtypes:
+        if "icu" in self.dimensions and not self.icu_bands:
+            raise ValueError("dimensions 含 icu 时需要 icu_bands")
+        return self
 
 
 class Markers(_Model):
@@ -319,7 +334,7 @@ def bundled_payment_packs() -> tuple[PaymentPack, ...]:
 
 
 __all__ = [
-    "AgeBand", "Band", "BaseGroup", "Clearing", "DayBedLists", "Dip", "DipCatalog", "Drg", "Fund",
+    "AgeBand", "Band", "BaseGroup", "Clearing", "DayBand", "DayBedLists", "Dip", "DipCatalog", "Drg", "Fund",
     "InstitutionCoefficients", "Markers", "MultiplierTier", "Outliers", "PaymentPack", "PointValue",
     "Subtypes", "bundled_payment_packs", "load_payment_pack", "parse_payment_pack",
 ]

@@ -55,7 +55,8 @@ SCHEMAS: dict[str, ibis.Schema] = {
     "cases": ibis.schema({
         "case_id": "string", "mdtrt_id": "string", "psn_no": "string", "fixmedins_code": "string",
         "insutype": "string", "gend": "int32", "age": "int32", "age_days": "int32", "nwb_bir_wt": "int32",
-        "ipt_days": "int32", "dscg_way": "string", "diag_codes": "string", "oprn_codes": "string",
+        "ipt_days": "int32", "dscg_way": "string", "icu_days": "int32", "tumor_stage": "string",
+        "diag_codes": "string", "oprn_codes": "string",
         "adm_date": "date", "dscg_date": "date", "atddr_no": "string", "dept_code": "string",
         "setl_year": "int32", "medfee_sumamt": MONEY, **_FEES,
     }),
@@ -99,6 +100,8 @@ COLUMNS: dict[str, str] = {
     "endtime": "结束时间", "diag_code": "主要诊断编码", "medfee_sumamt": "医疗费总额", "case_id": "病例（结算清单）ID",
     "age_days": "年龄（天，仅不足 1 周岁）", "nwb_bir_wt": "新生儿出生体重（克）", "ipt_days": "住院天数",
     "dscg_way": "离院方式（1 医嘱离院 2 医嘱转院 3 转社区 4 非医嘱离院 5 死亡 9 其他）",
+    "icu_days": "重症监护天数（结算清单重症监护合计时长折算，不足 1 天按 1 天；0 为未入重症监护室，空为未填）",
+    "tumor_stage": "肿瘤分期（病案首页：0 原位癌、I–IV 期；仅 C00–D48 主要诊断有意义，空为无或未分期）",
     "diag_codes": "诊断编码，| 分隔，主要诊断在前", "oprn_codes": "手术操作编码，| 分隔，主手术在前，可为空",
     "adm_date": "入院日期", "dscg_date": "出院日期", "setl_year": "结算年度（出院年度）", "feedetl_sn": "费用明细流水号",
     "cnt": "数量", "det_item_fee_sumamt": "明细项目费用总额", "fee_ocur_time": "费用发生时间", "bilg_dr_codg": "开单医生编码",

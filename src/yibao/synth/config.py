@@ -151,6 +151,17 @@ class SynthConfig:
     severity_cost_factor: tuple[float, float] = (1.7, 1.3)  # MCC, CC
     extra_procedure_cost_factor: float = 1.35  # DIP: a second procedure combination costs more
     cost_growth: float = 0.04  # yearly cost growth, for history years (assumption)
+    # ICU (重症监护) and tumour stage (肿瘤分期), see synth/clinical.py. Assumptions: ~1.5 % of ordinary
+    # stays use the ICU; the odds multiply with an MCC, an operation, a death and the stay's cost above
+    # its path (log-odds slope per unit of log cost); ICU days ≈ 1 + Poisson(30 % of the stay).
+    icu_base_rate: float = 0.015
+    icu_odds_mcc: float = 6.0
+    icu_odds_surgery: float = 2.5
+    icu_odds_death: float = 12.0
+    icu_cost_slope: float = 2.0
+    icu_share_of_stay: float = 0.3
+    tumor_stage_shares: tuple[float, float, float, float] = (0.30, 0.30, 0.25, 0.15)  # I–IV at diagnosis (assumption)
+    tumor_cost_slope: float = 1.5  # how strongly a higher stage goes with a dearer stay
 
     institutions_per_million: dict[str, int] = field(
         default_factory=lambda: {"3": 6, "2": 24, "1": 70, "grassroots": 220, "pharmacy": 400}

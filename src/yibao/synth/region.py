@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from yibao.synth.arrow import COUNT, dates, decimal_from_units, ids, take_strings, timestamps
 from yibao.synth.casemix import CaseMix, build_casemix
+from yibao.synth.clinical import cost_residual, icu_days, tumor_stage
 from yibao.synth.catalog import SynthCatalog, build_catalog
 from yibao.synth.charges import TYPES, Lines, inject_item_abuse
 from yibao.synth.config import SynthConfig
@@ -249,6 +250,11 @@ class _ChunkBuilder:
         principal = mix.principal[cases.path]
         diag = [p if not s else f"{p}|{s}" for p, s in zip(principal.tolist(), cases.secondary)]
         ipt = np.maximum(1, (cases.dscg_sec // _DAY) - (cases.adm_sec // _DAY))
+        residual = cost_residual(mix, cases.true_path, cases.severity, cases.cost_fen, self.cfg)
+        extra = _rng(self.cfg.seed, 200 + self.cfg.year - year, self.index)  # own stream: the others stay as they were
+        icu = icu_days(self.cfg, extra, cases.severity == 2, mix.surgical[cases.true_path], cases.dscg_way == "5",
+                       residual, ipt)
+        stage = tumor_stage(self.cfg, extra, principal, residual)
         cols = {
             "case_id": ids(f"C{year}{self.index:04d}", np.arange(len(cases.person)), 8),
             "mdtrt_id": mdtrt,
@@ -261,6 +267,8 @@ class _ChunkBuilder:
             "nwb_bir_wt": pa.array(np.maximum(cases.birth_weight, 0).astype(np.int32), pa.int32(), mask=cases.birth_weight < 0),
             "ipt_days": pa.array(ipt, pa.int32()),
             "dscg_way": pa.array(cases.dscg_way, pa.string()),
+            "icu_days": pa.array(icu, pa.int32()),
+            "tumor_stage": pa.array(np.where(stage == "", None, stage), pa.string()),
             "diag_codes": pa.array(diag, pa.string()),
             "oprn_codes": pa.array(mix.procedures[cases.path], pa.string()),
             "adm_date": dates(cases.adm_sec // _DAY),

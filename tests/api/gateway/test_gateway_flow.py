@@ -54,6 +54,7 @@ def test_an_inpatient_stay_settles_with_a_settlement_list(h1: His, warehouse: ob
         },
         "diseinfo": [{"diag_code": "J18.900", "diag_name": "肺炎", "maindiag_flag": "1"}],
         "iteminfo": [{"med_chrgitm": "01", "amt": "500.00"}, {"med_chrgitm": "08", "amt": "800.00"}, {"med_chrgitm": "09", "amt": "1000.00"}],
+        "icuinfo": [{"scs_cutd_inpool_time": "2019-03-02 08:00:00", "scs_cutd_exit_time": "2019-03-03 20:00:00"}],
     }
     assert h1.ok("4101A", listing) == {"setl_list_id": info["setl_id"]}
     import pyarrow.parquet as pq
@@ -61,6 +62,7 @@ def test_an_inpatient_stay_settles_with_a_settlement_list(h1: His, warehouse: ob
 
     case = pq.read_table(Path(str(warehouse)) / "cases" / f"part-{info['setl_id']}.parquet").to_pylist()[0]
     assert case["diag_codes"] == "J18.900" and case["fee_08"] == Decimal("800.00")
+    assert case["icu_days"] == 2 and case["tumor_stage"] is None  # 36 hours in ICU: a started day counts whole
     back = h1.ok("2305", {"data": {"setl_id": info["setl_id"], "psn_no": psn_no(6), "mdtrt_id": mdtrt_id}})
     assert back["setlinfo"]["act_pay_dedc"] == "-1000.00" and back["setlinfo"]["setl_stas"] == "2"
     again = h1.ok("2304", h1.settle_data(6, mdtrt_id, total, med_type="21"))

@@ -7,6 +7,7 @@ does not. Field meanings: :mod:`yibao.store.models.setl_list`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -81,7 +82,14 @@ def upload_list(
     return {"setl_list_id": head.setl_id}
 
 
+def icu_days(data: SettlementListInput) -> int:
+    """重症监护天数: the ``icuinfo`` stays' total time in days, a started day counting whole (0: none)."""
+    seconds = sum((i.scs_cutd_exit_time - i.scs_cutd_inpool_time).total_seconds() for i in data.icuinfo)
+    return math.ceil(seconds / 86_400)
+
+
 def _case_row(data: SettlementListInput, code: str, insutype: str, year: int, visit: Visit | None) -> dict[str, object]:
+    """The warehouse ``cases`` row of a list. 肿瘤分期 is not a 4101A field: ``tumor_stage`` stays empty."""
     head = data.setlinfo
     diagnoses = sorted(data.diseinfo, key=lambda d: d.maindiag_flag != "1")
     procedures = sorted(data.oprninfo, key=lambda p: p.main_oprn_flag != "1")
@@ -92,6 +100,7 @@ def _case_row(data: SettlementListInput, code: str, insutype: str, year: int, vi
         "case_id": head.setl_id, "mdtrt_id": head.mdtrt_id, "psn_no": head.psn_no, "fixmedins_code": code,
         "insutype": insutype, "gend": int(head.gend), "age": head.age, "age_days": head.nwb_age,
         "nwb_bir_wt": head.nwb_bir_wt, "ipt_days": head.act_ipt_days, "dscg_way": head.dscg_way,
+        "icu_days": icu_days(data), "tumor_stage": None,
         "diag_codes": ",".join(d.diag_code for d in diagnoses), "oprn_codes": ",".join(p.oprn_oprt_code for p in procedures),
         "adm_date": head.adm_time.date(), "dscg_date": head.dscg_time.date(),
         "atddr_no": visit.atddr_no if visit else None, "dept_code": visit.dept_code if visit else None,

@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from yibao.api.gateway.envelope import Time
 from yibao.errors import YibaoError
@@ -249,6 +249,20 @@ class ListItem(_In):
     oth_amt: Money = Decimal("0.00")
 
 
+class ListIcu(_In):
+    """重症监护 (4101A ``icuinfo``): one stay in an intensive-care ward."""
+
+    scs_cutd_ward_type: str | None = Field(default=None, max_length=3)  # 重症监护病房类型
+    scs_cutd_inpool_time: Time  # 进重症监护室时间
+    scs_cutd_exit_time: Time  # 出重症监护室时间
+
+    @model_validator(mode="after")
+    def _order(self) -> ListIcu:
+        if self.scs_cutd_exit_time < self.scs_cutd_inpool_time:
+            raise ValueError("出重症监护室时间早于进入时间")
+        return self
+
+
 class ListHeader(_In):
     setl_id: Code
     mdtrt_id: Code
@@ -274,6 +288,7 @@ class SettlementListInput(_In):
     diseinfo: list[ListDiagnosis] = Field(min_length=1, max_length=50)
     oprninfo: list[ListProcedure] = Field(default_factory=list, max_length=50)
     iteminfo: list[ListItem] = Field(default_factory=list, max_length=14)
+    icuinfo: list[ListIcu] = Field(default_factory=list, max_length=20)
 
 
 class ReviewLine(_In):

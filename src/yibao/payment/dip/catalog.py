@@ -185,11 +185,14 @@ def build_catalog(assigned: ir.Table, combos: ir.Table, params: DipCatalog, year
 
 
 def catalog_summary(assigned: ir.Table, groups: ir.Table) -> ir.Table:
-    """One row: cases, core cases, core coverage, RIV (1 − within-group SS ÷ total SS), means, method."""
+    """One row: cases, core cases, core coverage, RIV (1 − within-group SS ÷ total SS), the all-case CV and
+    the groups' case-weighted mean CV (``group_cv``), means, method."""
     kept = assigned.filter(assigned.kept)
     x = kept.cost.cast("float64")
-    total = kept.aggregate(n_all=x.count(), var_all=x.var(how="pop"))
+    total = kept.aggregate(n_all=x.count(), var_all=x.var(how="pop"), sd_all=x.std(how="pop"), mean_x=x.mean())
     within = groups.aggregate(ss=(groups.var_pop.fill_null(0) * groups.kept_count).sum(),
+                              cv_weighted=(groups.cv.cast("float64") * groups.kept_count).sum(),
+                              n_groups_kept=groups.kept_count.sum(),
                               all_mean=groups.all_mean.max(), base_mean=groups.base_mean.max(),
                               method=groups.method.max())
     cover = assigned.aggregate(cases=assigned.count(),
@@ -198,7 +201,9 @@ def catalog_summary(assigned: ir.Table, groups: ir.Table) -> ir.Table:
     return summary.mutate(
         core_coverage=(summary.core / summary.cases).round(4),
         riv=(1 - summary.ss / (summary.var_all * summary.n_all)).round(4),
-    ).select("cases", "core", "core_coverage", "riv", "all_mean", "base_mean", "method")
+        all_cv=(summary.sd_all / summary.mean_x).round(4),
+        group_cv=(summary.cv_weighted / summary.n_groups_kept).round(4),
+    ).select("cases", "core", "core_coverage", "riv", "all_cv", "group_cv", "all_mean", "base_mean", "method")
 
 
 def _denominator(groups: ir.Table, params: DipCatalog) -> tuple[ir.Table, str]:

@@ -50,8 +50,9 @@ def codes(column: ir.StringValue) -> ir.ArrayValue:
 
 
 CASE_COLUMNS = ("case_id", "psn_no", "fixmedins_code", "insutype", "age", "age_days", "ipt_days", "dscg_way",
-                "diag_codes", "oprn_codes", "adm_date", "dscg_date", "setl_year", "medfee_sumamt")
-CARRIED = ("prev_dscg", "setl_month", "cross_region")  # added by the settlement service when present
+                "icu_days", "tumor_stage", "diag_codes", "oprn_codes", "adm_date", "dscg_date", "setl_year",
+                "medfee_sumamt")
+CARRIED = ("prev_dscg", "setl_month", "cross_region", "fund_pay", "fund_source")  # added by the services when present
 
 
 def case_features(cases: ir.Table, kinds: ir.Table, severities: ir.Table) -> ir.Table:

@@ -33,7 +33,7 @@ from yibao.payment.dip.features import case_features, kind_table, severity_table
 from yibao.payment.dip.points import base_points, case_points, institution_coefficients, review_queue
 from yibao.payment.dip.subtypes import apply_subtypes, build_subtypes, mark_violations
 from yibao.payment.policy import PaymentPack
-from yibao.payment.runs import cached, optional_table
+from yibao.payment.runs import FROM_RATIO, cached, optional_table, with_fund_payment
 from yibao.store.warehouse import Warehouse
 
 FUNDS = ("310", "390")
@@ -49,6 +49,9 @@ class CatalogSummary:
     core_coverage: Decimal
     riv: Decimal
     method: str
+    all_cv: Decimal  # CV of all cases' cost before grouping
+    group_cv: Decimal  # the groups' CV, weighted by their cases
+    subtype_groups: dict[str, int]  # dimension → groups that keep it (辅助目录)
 
 
 def _lookup(wh: Warehouse, name: str, build: Callable[[], pa.Table]) -> ir.Table:
@@ -94,15 +97,21 @@ def build_catalog(wh: Warehouse, pack: PaymentPack, year: int) -> CatalogSummary
     groups = cached_groups.to_pyarrow()
     wh.write("dip_catalog", groups)
     wh.write("dip_catalog_combos", combos.filter(combos.core).to_pyarrow())
-    wh.write("dip_subtypes", build_subtypes(assigned, dip.subtypes).to_pyarrow())
+    subtypes = build_subtypes(assigned, dip.subtypes).to_pyarrow()
+    wh.write("dip_subtypes", subtypes)
     summary = cat.catalog_summary(assigned, cached_groups).to_pyarrow().to_pylist()[0]
     summary["years"] = ",".join(str(y) for y in years)
     summary["catalog_year"] = year
     wh.write("dip_catalog_summary", pa.Table.from_pylist([summary]))
     _write_parameters(wh, pack, year, years[-1], assigned)
     types = groups["group_type"].to_pylist()
+    kept_dims: dict[str, set[str]] = {}
+    for code, dim in zip(subtypes["group_code"].to_pylist(), subtypes["dimension"].to_pylist()):
+        kept_dims.setdefault(dim, set()).add(code)
     return CatalogSummary(tuple(years), int(summary["cases"]), len(types), types.count("core"),
-                          Decimal(str(summary["core_coverage"])), Decimal(str(summary["riv"])), summary["method"])
+                          Decimal(str(summary["core_coverage"])), Decimal(str(summary["riv"])), summary["method"],
+                          Decimal(str(summary["all_cv"])), Decimal(str(summary["group_cv"])),
+                          {d: len(c) for d, c in sorted(kept_dims.items())})
 
 
 def _scored(wh: Warehouse, pack: PaymentPack, cases: ir.Table, expected_pv: Decimal) -> ir.Table:
@@ -116,8 +125,20 @@ def _scored(wh: Warehouse, pack: PaymentPack, cases: ir.Table, expected_pv: Deci
     return cached(wh, base_points(sub, groups, coefs, dip, expected_pv))
 
 
+def _basis_fund(wh: Warehouse, pack: PaymentPack, last: int) -> dict[str, dict[str, object]]:
+    """The last history year's fund payment per fund: Σ ``fund_pay`` (settlements, else cost × ratio), and
+    how many cases took the ratio rule (the budget's trace)."""
+    cases = wh.table("cases")
+    scope = cases.filter(cases.setl_year == last)
+    t = with_fund_payment(wh, pack, scope, scope.medfee_sumamt)
+    rows = t.group_by("insutype").agg(fund=t.fund_pay.sum(), n=t.count(),
+                                      by_ratio=(t.fund_source == FROM_RATIO).cast("int64").sum())
+    return {r["insutype"]: r for r in rows.to_pyarrow().to_pylist()}
+
+
 def _write_parameters(wh: Warehouse, pack: PaymentPack, year: int, last: int, assigned: ir.Table) -> None:
-    """预期点值 per fund (last history year's cost ÷ base points) and the year's budget per fund.
+    """预期点值 per fund (last history year's cost ÷ base points) and the year's budget per fund: last year's
+    fund payment (from its settlements where the warehouse has them) × (1 + growth).
 
     The last year's cases are taken already grouped from the catalog run (``assigned``)."""
     dip = pack.require_dip()
@@ -130,15 +151,19 @@ def _write_parameters(wh: Warehouse, pack: PaymentPack, year: int, last: int, as
     all_points = sum((Decimal(str(p)) for p in sums["points"].to_pylist()), Decimal(0))
     overall = clearing.expected_point_value(all_cost, all_points)
     by_fund = {r["insutype"]: r for r in sums.to_pylist()}
+    basis = _basis_fund(wh, pack, last)
     for code, fund in pack.funds.items():
         row = by_fund.get(code)
         cost = Decimal(str(row["cost"])) if row else Decimal(0)
         points = Decimal(str(row["points"])) if row else Decimal(0)
         pv = clearing.expected_point_value(cost, points) if points > 0 else overall
-        budget = fund.annual_budget if fund.budget_basis == "fixed" else fen(cost * fund.fund_pay_ratio * (1 + fund.budget_growth))
+        b = basis.get(code, {})
+        paid = Decimal(str(b.get("fund") or 0))
+        budget = fund.annual_budget if fund.budget_basis == "fixed" else fen(paid * (1 + fund.budget_growth))
         rows.append({"year": year, "insutype": code, "expected_pv": str(pv), "overall_pv": str(overall),
                      "budget": str(budget), "fund_pay_ratio": str(fund.fund_pay_ratio), "basis_year": last,
-                     "basis_cost": str(cost)})
+                     "basis_cost": str(cost), "basis_fund": str(paid), "basis_cases": int(b.get("n") or 0),
+                     "basis_ratio_cases": int(b.get("by_ratio") or 0)})
     wh.write("dip_parameters", pa.Table.from_pylist(rows))
 
 
@@ -172,6 +197,7 @@ def year_points(wh: Warehouse, pack: PaymentPack, year: int, month: int | None =
     if month is not None:
         scope = scope.filter(scope.setl_month == month)
     scope = _cross_region(wh, scope)
+    scope = with_fund_payment(wh, pack, scope, scope.medfee_sumamt)
     scored = _scored(wh, pack, scope, overall)
     stored = None if refresh_queue else optional_table(wh, "dip_review_queue")
     if refresh_queue:
@@ -187,7 +213,7 @@ def year_points(wh: Warehouse, pack: PaymentPack, year: int, month: int | None =
     return marked.select(
         "case_id", "psn_no", "fixmedins_code", "insutype", "setl_month", "dscg_date", "cross_region",
         "group_code", "group_type", "subtype", "score", "inst_coef", "subtype_coef", "base_points",
-        "cost", "std_cost", "cost_ratio", "outlier", "points", "review_reason", "reviewer",
+        "cost", "std_cost", "cost_ratio", "outlier", "points", "review_reason", "reviewer", "fund_pay", "fund_source",
         "readmit_15d", "low_standard", "long_stay", "low_risk_death")
 
 

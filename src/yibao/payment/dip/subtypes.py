@@ -1,9 +1,13 @@
-"""辅助目录: subtype coefficients (severity, age band) and violation markers, as Ibis expressions.
+"""辅助目录: subtype coefficients and violation markers, as Ibis expressions.
+
+Dimensions (the pack's ``dimensions``): ``severity`` (0 none · 1 CC · 2 MCC · 3 died), ``age`` (the
+pack's age bands), ``icu`` (重症监护天数 in the pack's ``icu_bands``; 无 outside them) and ``tumor``
+(肿瘤分期 of a principal diagnosis in ``tumor_diag_range``: the stage, 未分期 when blank; 非肿瘤 for
+other diagnoses — so the dimension only ever cuts the CV of tumour groups).
 
 A group keeps at most one subtype dimension: the one that cuts its CV the most, and only when the cut
 reaches ``min_cv_reduction``. A level's coefficient is its mean ÷ the group mean (levels with fewer
-than ``min_cases`` cases keep 1). Tumour stage is not in the 结算清单 columns the warehouse holds,
-so it is not a dimension here.
+than ``min_cases`` cases keep 1).
 """
 
 from __future__ import annotations
@@ -23,13 +27,39 @@ def age_band(t: ir.Table, params: Subtypes) -> ir.StringValue:
                       else_=ADULT)
 
 
+NO_ICU = "无"
+NOT_TUMOUR = "非肿瘤"
+UNSTAGED = "未分期"
+LEVEL_COLUMNS = ("severity", "age_days_eff", "icu_days", "tumor_stage", "subcat")
+
+
+def icu_band(t: ir.Table, params: Subtypes) -> ir.StringValue:
+    days = t.icu_days.coalesce(0)
+    return ibis.cases(*(((days >= b.min_days) & (days <= b.max_days), b.label) for b in params.icu_bands),
+                      else_=NO_ICU)
+
+
+def tumour_stage(t: ir.Table, params: Subtypes) -> ir.StringValue:
+    low, high = params.tumor_diag_range
+    category = t.subcat.substr(0, 3)
+    tumour = (category >= low) & (category <= high)
+    return ibis.ifelse(tumour, t.tumor_stage.coalesce(UNSTAGED), NOT_TUMOUR)
+
+
+def level_of(t: ir.Table, dimension: str, params: Subtypes) -> ir.StringValue:
+    """A case's level in one subtype dimension."""
+    if dimension == "severity":
+        return t.severity.cast("string")
+    if dimension == "age":
+        return age_band(t, params)
+    if dimension == "icu":
+        return icu_band(t, params)
+    return tumour_stage(t, params)
+
+
 def _levels(t: ir.Table, params: Subtypes) -> ir.Table:
     """One row per case and dimension: (dimension, level)."""
-    parts = []
-    if "severity" in params.dimensions:
-        parts.append(t.mutate(dimension=ibis.literal("severity"), level=t.severity.cast("string")))
-    if "age" in params.dimensions:
-        parts.append(t.mutate(dimension=ibis.literal("age"), level=age_band(t, params)))
+    parts = [t.mutate(dimension=ibis.literal(d), level=level_of(t, d, params)) for d in params.dimensions]
     return ibis.union(*parts) if len(parts) > 1 else parts[0]
 
 
@@ -38,7 +68,7 @@ def build_subtypes(assigned: ir.Table, params: Subtypes) -> ir.Table:
     kept = assigned.filter(assigned.kept & assigned.group_type.isin(["core", "comprehensive", "fallback"]))
     x = kept.cost.cast("float64")
     g = kept.group_by("group_code").agg(g_n=x.count(), g_mean=x.mean(), g_sd=x.std(how="pop"))
-    rows = _levels(kept.select("group_code", "cost", "severity", "age_days_eff"), params)
+    rows = _levels(kept.select("group_code", "cost", *LEVEL_COLUMNS), params)
     y = rows.cost.cast("float64")
     lv = rows.group_by("group_code", "dimension", "level").agg(l_n=y.count(), l_mean=y.mean(), l_var=y.var(how="pop"))
     lv = lv.join(g, "group_code")
@@ -61,7 +91,8 @@ def apply_subtypes(cases: ir.Table, subtypes: ir.Table, params: Subtypes) -> ir.
     """Add ``subtype`` (dimension:level or "") and ``subtype_coef`` (1 when the group keeps none)."""
     dims = subtypes.select(d_code="group_code", d_dim="dimension").distinct()
     t = cases.left_join(dims, cases.group_code == dims.d_code)
-    level = ibis.ifelse(t.d_dim == "severity", t.severity.cast("string"), age_band(t, params))
+    level = ibis.cases(*((t.d_dim == d, level_of(t, d, params)) for d in params.dimensions),
+                       else_=ibis.null("string"))
     t = t.mutate(s_level=ibis.ifelse(t.d_dim.isnull(), ibis.null("string"), level))
     s = subtypes.select(s_code="group_code", s_dim="dimension", s_lv="level", s_coef="coefficient")
     t = t.left_join(s, (t.group_code == s.s_code) & (t.d_dim == s.s_dim) & (t.s_level == s.s_lv))
@@ -88,4 +119,5 @@ def mark_violations(cases: ir.Table, groups: ir.Table, params: Markers) -> ir.Ta
     ).drop("m_code", "m_days")
 
 
-__all__ = ["age_band", "apply_subtypes", "build_subtypes", "mark_violations"]
+__all__ = ["NOT_TUMOUR", "NO_ICU", "UNSTAGED", "age_band", "apply_subtypes", "build_subtypes", "icu_band", "level_of",
+           "mark_violations", "tumour_stage"]
