@@ -106,3 +106,21 @@ def test_fakes_show_their_behaviour(rows: dict[str, object], tables: dict[str, p
     totals = np.array([(v["medfee_sumamt"] == sum(r["det_item_fee_sumamt"] for r in lines[m])) for m, v in visits.items()
                        if m not in fake and v["med_type"] != "21"])
     assert totals.all()
+
+
+def test_substituted_lines_bill_their_familys_dearest_specification_at_an_abusive_institution(
+        rows: dict[str, object], tables: dict[str, pa.Table]) -> None:
+    catalog = tables["catalog"].to_pylist()
+    dearest: dict[str, tuple[Decimal, str]] = {}
+    for r in catalog:
+        if r["genname_codg"]:
+            dearest[r["genname_codg"]] = max(dearest.get(r["genname_codg"], (Decimal(0), "")),
+                                             (r["pric"] * r["day_dose"], r["med_list_codg"]))
+    genname = {r["med_list_codg"]: r["genname_codg"] for r in catalog}
+    abusive = {r["fixmedins_code"] for r in rows["labels"]["abusive_institution"]}
+    items = {r["feedetl_sn"]: r for r in rows["items"]}
+    assert rows["labels"]["item_substitution"]
+    for label in rows["labels"]["item_substitution"]:
+        line = items[label["feedetl_sn"]]
+        assert line["fixmedins_code"] in abusive
+        assert dearest[genname[line["med_list_codg"]]][1] == line["med_list_codg"]

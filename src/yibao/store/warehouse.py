@@ -46,6 +46,7 @@ SCHEMAS: dict[str, ibis.Schema] = {
         "med_list_codg": "string", "name": "string", "list_type": "string", "chrgitm_lv": "string",
         "med_chrgitm_type": "string", "selfpay_prop": "decimal(5, 4)", "pric": MONEY, "pric_uplmt_amt": MONEY,
         "lmt_gend": "string", "lmt_child_only": "boolean", "rule_source": "string", "day_dose": "decimal(10, 4)",
+        "genname_codg": "string",
     }),
     "visits": ibis.schema({
         "mdtrt_id": "string", "psn_no": "string", "fixmedins_code": "string", "insutype": "string",
@@ -96,6 +97,7 @@ COLUMNS: dict[str, str] = {
     "selfpay_prop": "先行自付比例", "pric": "单价", "pric_uplmt_amt": "支付标准 / 最高限价（空为不限）",
     "lmt_gend": "限定性别（1 男 2 女，空为不限）", "lmt_child_only": "限儿童使用", "rule_source": "规则来源（国家两库批次）",
     "day_dose": "药品每日用量（按计价单位，如 0.25 即每日四分之一盒；用于折算带药天数，非药品为空）",
+    "genname_codg": "通用名编号：同一通用名的不同剂型规格（可相互替代）共用，空为不归组",
     "mdtrt_id": "就诊ID", "med_type": "医疗类别（11 普通门诊 14 门诊慢特病 21 普通住院 41 定点药店购药）", "begntime": "开始时间",
     "endtime": "结束时间", "diag_code": "主要诊断编码", "medfee_sumamt": "医疗费总额", "case_id": "病例（结算清单）ID",
     "age_days": "年龄（天，仅不足 1 周岁）", "nwb_bir_wt": "新生儿出生体重（克）", "ipt_days": "住院天数",

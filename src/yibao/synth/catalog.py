@@ -26,6 +26,7 @@ _PRICE_RANGE = {
 # taken 2-4 times a day. A drug's dose is the one nearest to a daily cost of 3-40 yuan (assumption).
 _DOSES = np.array([0.1, 0.125, 0.2, 0.25, 0.5, 1.0, 2.0, 3.0, 4.0])
 _DAILY_COST_YUAN = (3, 40)
+_FAMILY = 4  # specifications per generic name among the synthetic western drugs (assumption)
 _LEVEL_SHARES = {"drug": (0.45, 0.45, 0.10), "item": (0.85, 0.12, 0.03), "consumable": (0.30, 0.60, 0.10)}
 
 
@@ -51,6 +52,8 @@ class SynthCatalog:
     pair_main: np.ndarray  # row index of a batch-7 pair's main item
     pair_sub: np.ndarray
     day_dose: np.ndarray  # drugs: billing units taken per day (0 for items and consumables)
+    genname: np.ndarray  # 通用名编号 of a family of specifications of one drug ("" outside the families)
+    premium: np.ndarray  # bool: the family's dearest member per day of treatment (进口/原研-like)
 
     def __len__(self) -> int:
         return len(self.code)
@@ -70,6 +73,7 @@ class SynthCatalog:
             "lmt_child_only": pa.array(self.child_only),
             "rule_source": pa.array(np.where(self.source == "", None, self.source), pa.string()),
             "day_dose": nullable_decimal(np.rint(self.day_dose * 10_000).astype(np.int64), self.day_dose > 0, DOSE),
+            "genname_codg": pa.array(np.where(self.genname == "", None, self.genname), pa.string()),
         })
 
 
@@ -166,6 +170,7 @@ def build_catalog(rng: np.random.Generator) -> SynthCatalog:
     daily_cost = np.exp(rng.uniform(*np.log(_DAILY_COST_YUAN), n)) * 100
     nearest = np.abs(np.log(_DOSES)[None, :] - np.log(daily_cost / price_fen)[:, None]).argmin(axis=1)
     day_dose = np.where(kind == "drug", _DOSES[nearest], 0.0)
+    genname, premium = _families(code, price_fen * day_dose)
     return SynthCatalog(
         code=code, name=np.array([r["name"] for r in rows]), list_type=list_type, level=level,
         item_type=item_type, selfpay_prop=selfpay, price_fen=price_fen, cap_fen=cap_fen, lmt_gend=gend,
@@ -173,7 +178,21 @@ def build_catalog(rng: np.random.Generator) -> SynthCatalog:
         chronic_drugs=pools["09"][:40], sex_restricted=np.flatnonzero(gend != ""),
         child_restricted=np.flatnonzero(child),
         pair_main=np.array([m for m, _ in pairs]), pair_sub=np.array([s for _, s in pairs]), day_dose=day_dose,
+        genname=genname, premium=premium,
     )
+
+
+def _families(code: np.ndarray, day_cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The synthetic western drugs in families of ``_FAMILY`` specifications of one generic name
+    (consecutive codes), each with its dearest member per day of treatment marked premium."""
+    synthetic = np.flatnonzero(np.char.startswith(code.astype(str), "SX"))
+    genname = np.full(len(code), "", dtype=object)
+    premium = np.zeros(len(code), dtype=bool)
+    for start in range(0, len(synthetic) - _FAMILY + 1, _FAMILY):
+        rows = synthetic[start:start + _FAMILY]
+        genname[rows] = f"GSX{start // _FAMILY:05d}"
+        premium[rows[np.argmax(day_cost[rows])]] = True
+    return genname.astype(str), premium
 
 
 def _pair_free(candidate: np.ndarray, pairs: list[tuple[int, int]], item_type: np.ndarray) -> np.ndarray:

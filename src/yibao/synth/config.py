@@ -43,6 +43,7 @@ LABEL_NAMES: dict[str, str] = {
     "fake_patient": "虚假就医（冒名/多处刷卡）",
     "fake_condition": "虚构病情（无登记慢特病）",
     "fake_receipt": "虚假票据（明细与就诊不符）",
+    "item_substitution": "项目串换（高价规格替代）",
     "abusive_institution": "违规高发机构",
     "abusive_doctor": "违规高发医师",
 }
@@ -73,6 +74,9 @@ class AbuseRates:
     fake_patient: float = 0.0005  # 多处刷卡: the card used at 3 more institutions the same day
     fake_condition: float = 0.001  # 虚构病情: an ordinary visit settled as 门诊慢特病 for someone with none registered
     fake_receipt: float = 0.001  # 虚假票据: a line dated outside its visit, or a visit total above its lines
+    # 项目串换, at abusive institutions only: the share of their outpatient lines of an ordinary
+    # specification of a drug family billed as the family's premium one (an institution's habit).
+    item_substitution: float = 0.5
     institution_multiplier: float = 8.0
     doctor_multiplier: float = 4.0
 
@@ -138,6 +142,9 @@ class SynthConfig:
     # 门诊慢特病, about a month, as prescribing guidance asks); the count is what covers them.
     supply_days: dict[str, tuple[int, int]] = field(
         default_factory=lambda: {"11": (1, 7), "41": (1, 7), "14": (7, 28)})
+    # Of the outpatient lines drawn as a drug family's premium specification, the share kept (the
+    # rest get an ordinary one): prescribers mostly choose the usual specifications (assumption).
+    premium_share_kept: float = 0.2
     mdc_shares: dict[str, float] = field(default_factory=lambda: dict(MDC_SHARES))
     # Case-mix concentration (assumption): real regions put most cases on a few hundred diagnosis +
     # procedure combinations (which is why a city's DIP core groups cover ~90 % of cases at 15 cases).

@@ -22,7 +22,8 @@ _OUTPATIENT = ("11", "14", "41")
 
 
 def prescribe(catalog: SynthCatalog, rng: np.random.Generator, lines: Lines, med_type: np.ndarray,
-              supply_days: dict[str, tuple[int, int]], person: np.ndarray | None = None) -> None:
+              supply_days: dict[str, tuple[int, int]], person: np.ndarray | None = None,
+              premium_kept: float = 1.0) -> None:
     """Set the count of outpatient and pharmacy drug lines from a drawn number of days of supply
     (in place): whole units, at most the days drawn unless one unit lasts longer. A drug drawn twice
     for one visit is replaced by the next drug of its pool (a prescription names a drug once), and so
@@ -35,6 +36,7 @@ def prescribe(catalog: SynthCatalog, rng: np.random.Generator, lines: Lines, med
         sel = med_type == m
         lo[sel], hi[sel] = a, b
     sel = (dose > 0) & (hi > 0)
+    _usual_specifications(catalog, rng, lines, sel, premium_kept)
     days = rng.integers(lo[sel], hi[sel] + 1)
     def count() -> None:  # whole units covering the days drawn, for the line's (possibly replaced) drug
         lines.count[sel] = np.maximum(1, np.floor(days * catalog.day_dose[lines.item[sel]] + 1e-9)).astype(np.int64)
@@ -44,6 +46,31 @@ def prescribe(catalog: SynthCatalog, rng: np.random.Generator, lines: Lines, med
         if person is None or not _no_early_refill(catalog, lines, person, sel):
             break
         count()
+
+
+def ordinary_sibling(catalog: SynthCatalog) -> np.ndarray:
+    """Per catalog row: for a family's premium member another member of the family, else itself."""
+    out = np.arange(len(catalog))
+    for g in np.unique(catalog.genname[catalog.premium]):
+        rows = np.flatnonzero(catalog.genname == g)
+        out[rows[catalog.premium[rows]]] = rows[~catalog.premium[rows]][0]
+    return out
+
+
+def premium_of(catalog: SynthCatalog) -> np.ndarray:
+    """Per catalog row: its family's premium member (-1 outside the families)."""
+    out = np.full(len(catalog), -1)
+    for row in np.flatnonzero(catalog.premium):
+        out[catalog.genname == catalog.genname[row]] = row
+    return out
+
+
+def _usual_specifications(catalog: SynthCatalog, rng: np.random.Generator, lines: Lines, sel: np.ndarray,
+                          kept: float) -> None:
+    drawn = np.flatnonzero(sel & catalog.premium[lines.item])
+    swap = drawn[rng.random(len(drawn)) >= kept]
+    lines.item[swap] = ordinary_sibling(catalog)[lines.item[swap]]
+    lines.price[swap] = catalog.price_fen[lines.item[swap]]
 
 
 def _next_in_pool(catalog: SynthCatalog, lines: Lines, rows: np.ndarray) -> None:
@@ -138,12 +165,24 @@ def inject_local_abuse(cfg: SynthConfig, rng: np.random.Generator, catalog: Synt
     nv = len(visits.person)
     out = np.flatnonzero(lines.visit >= nc)
     _cap_supply(catalog, lines, out, visits.med_type[lines.visit[out] - nc], cfg.supply_days)
+    # 项目串换: at an abusive institution, an ordinary specification billed as its family's premium one,
+    # for the same days of treatment (lines priced off the list, e.g. over-limit ones, are left alone).
+    v_of = lines.visit[out] - nc
+    premium = premium_of(catalog)[lines.item[out]]
+    can = ((premium >= 0) & ~catalog.premium[lines.item[out]] & inst.abusive[visits.institution[v_of]] & (mult[v_of] > 0)
+           & np.isin(visits.med_type[v_of], _OUTPATIENT) & (lines.price[out] == catalog.price_fen[lines.item[out]]))
+    sub = out[can & (rng.random(len(out)) < cfg.abuse.item_substitution)]
+    longest = np.array([cfg.supply_days.get(m, (1, 7))[1] for m in visits.med_type[lines.visit[sub] - nc]])
+    days = np.minimum(lines.count[sub] / catalog.day_dose[lines.item[sub]], longest)
+    lines.item[sub] = premium_of(catalog)[lines.item[sub]]
+    lines.price[sub] = catalog.price_fen[lines.item[sub]]
+    lines.count[sub] = np.maximum(1, np.floor(days * catalog.day_dose[lines.item[sub]] + 1e-9)).astype(np.int64)
     ordinary = np.isin(visits.med_type, _OUTPATIENT) & (mult > 0)
     draw = {kind: ordinary & (rng.random(nv) < np.minimum(rate * mult, 0.9)) for kind, rate in rates.items()}
     drugs = np.concatenate([catalog.pools["09"], catalog.pools["11"]])
     day = visits.begin // _DAY
     new_lines: list[Lines] = []
-    marks: list[tuple[str, str, np.ndarray, np.ndarray, str]] = []
+    marks: list[tuple[str, str, np.ndarray, np.ndarray, str]] = [("item_substitution", "item", lines.visit[sub], sub, "")]
     n_lines = len(lines)
 
     def add(visit: np.ndarray, item: np.ndarray, count: np.ndarray, time: np.ndarray) -> np.ndarray:
@@ -187,7 +226,8 @@ def inject_local_abuse(cfg: SynthConfig, rng: np.random.Generator, catalog: Synt
     extra = Visits(*(np.concatenate([getattr(repeat, f), getattr(swipe, f)]) for f in Visits.__slots__))
     first = nc + nv  # global row of the first appended visit
     extra_lines = visit_lines(extra, inst, catalog, rng)
-    prescribe(catalog, rng, extra_lines, extra.med_type[extra_lines.visit], cfg.supply_days, extra.person[extra_lines.visit])
+    prescribe(catalog, rng, extra_lines, extra.med_type[extra_lines.visit], cfg.supply_days, extra.person[extra_lines.visit],
+              cfg.premium_share_kept)
     extra_lines.visit += first
     new_lines.append(extra_lines)
     n_lines += len(extra_lines)

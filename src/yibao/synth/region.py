@@ -154,7 +154,7 @@ class _ChunkBuilder:
         out_lines = visit_lines(visits, r.institutions, r.catalog, rng)
         local_rng = _rng(cfg.seed, 100, self.index)  # its own stream: the main one stays as it was
         prescribe(r.catalog, local_rng, out_lines, visits.med_type[out_lines.visit], cfg.supply_days,
-                  visits.person[out_lines.visit])
+                  visits.person[out_lines.visit], cfg.premium_share_kept)
         out_lines.visit += nc
         person = np.concatenate([cases.person, visits.person])
         institution = np.concatenate([cases.institution, visits.institution])

@@ -1,5 +1,5 @@
-"""超量开药 and 重复开药 on hand-made fee lines: each fires on the behaviour and not on its near miss,
-in the post-event scan and (超量开药) in the single-visit review."""
+"""超量开药, 重复开药 and 项目串换 on hand-made fee lines: each fires on the behaviour and not on its near
+miss, in the post-event scan and (超量开药) in the single-visit review."""
 
 from __future__ import annotations
 
@@ -15,11 +15,14 @@ import pytest
 from yibao.store.warehouse import SCHEMAS
 from yibao.supervision.local.params import LocalParams, load_local_params
 from yibao.supervision.local.prescriptions import over_prescription, repeat_prescription
+from yibao.supervision.local.substitution import item_substitution
 from yibao.supervision.review import OrderLine, Person, Visit, check_visit
 
 D0 = dt.date(2025, 3, 1)
-# Drug A: one unit lasts 10 days (0.1 a day); drug B: 4 units a day; an item has no dose.
-CATALOG = [("DRUGA", "甲药", "0.1000", "20.00"), ("DRUGB", "乙药", "4.0000", "0.50"), ("ITEM1", "检查", None, "80.00")]
+# Drug A: one unit lasts 10 days (0.1 a day); drug B: 4 units a day; an item has no dose. G1 and G2 are
+# two specifications of one generic name: a day of G1 costs 1.00, a day of G2 5.00.
+CATALOG = [("DRUGA", "甲药", "0.1000", "20.00"), ("DRUGB", "乙药", "4.0000", "0.50"), ("ITEM1", "检查", None, "80.00"),
+           ("G1", "普通片", "1.0000", "1.00"), ("G2", "缓释片", "2.0000", "2.50")]
 
 
 def _table(name: str, rows: list[dict[str, object]]) -> ir.Table:
@@ -30,7 +33,8 @@ def _table(name: str, rows: list[dict[str, object]]) -> ir.Table:
 def _catalog() -> ir.Table:
     return _table("catalog", [{"med_list_codg": c, "name": n, "list_type": "101" if d else "201", "chrgitm_lv": "01",
                                "med_chrgitm_type": "09" if d else "03", "pric": Decimal(p),
-                               "day_dose": Decimal(d) if d else None} for c, n, d, p in CATALOG])
+                               "day_dose": Decimal(d) if d else None, "genname_codg": "GEN1" if c[0] == "G" else None}
+                              for c, n, d, p in CATALOG])
 
 
 class Claims:
@@ -154,3 +158,38 @@ def test_refills_when_the_supply_runs_out_or_a_little_early_are_not_repeats(para
     c.visit("P3", D0, "11", "H1", (("DRUGB", 28),))
     c.visit("P3", D0 + dt.timedelta(days=2), "21", "H2", (("DRUGB", 28),))  # in hospital: not taken home
     assert _repeat(c, params) == []
+
+
+def _substitution(claims: Claims, params: LocalParams) -> list[dict[str, object]]:
+    items, visits = claims.tables()
+    leads = item_substitution(items, visits, _catalog(), params.item_substitution, params.version)
+    return leads.to_pyarrow().to_pylist()
+
+
+def _dispense(claims: Claims, inst: str, n_dear: int, n_plain: int) -> None:
+    for k in range(n_dear + n_plain):
+        code, cnt = ("G2", 10) if k < n_dear else ("G1", 5)  # 5 days either way
+        claims.visit(f"{inst}P{k}", D0 + dt.timedelta(days=k % 20), "11", inst, ((code, cnt),))
+
+
+def test_an_institution_billing_the_dear_specification_far_more_than_its_peers_is_item_substitution(
+        params: LocalParams) -> None:
+    c = Claims()
+    _dispense(c, "H1", n_dear=8, n_plain=4)  # two thirds of the days in the dear specification
+    for inst in ("H2", "H3", "H4"):
+        _dispense(c, inst, n_dear=1, n_plain=11)  # one in twelve elsewhere
+    leads = _substitution(c, params)
+    assert {r["fixmedins_code"] for r in leads} == {"H1"} and len(leads) == 8
+    # A day of G2 costs 5.00; the others pay (3 × (1 × 25.00 + 11 × 5.00)) / (3 × 60) days = 1.33 a day.
+    peer = (Decimal("25.00") + 11 * Decimal("5.00")) / 60
+    assert leads[0]["amount"] == (Decimal("25.00") - peer * 5).quantize(Decimal("0.01"))
+    assert "缓释片 G2（通用名 GEN1）" in leads[0]["evidence"]
+
+
+def test_the_same_share_as_the_peers_or_too_few_lines_is_not_item_substitution(params: LocalParams) -> None:
+    c = Claims()
+    _dispense(c, "H1", n_dear=1, n_plain=11)
+    _dispense(c, "H5", n_dear=6, n_plain=2)  # dear, but 8 lines are too few to judge a habit
+    for inst in ("H2", "H3", "H4"):
+        _dispense(c, inst, n_dear=1, n_plain=11)
+    assert _substitution(c, params) == []

@@ -87,6 +87,15 @@ class FakeConditionParams:
 
 
 @dataclass(frozen=True, slots=True)
+class SubstitutionParams:
+    med_types: tuple[str, ...]
+    min_cost_ratio: Decimal
+    min_share_ratio: Decimal
+    min_share_gain: Decimal
+    min_lines: int
+
+
+@dataclass(frozen=True, slots=True)
 class FakeReceiptParams:
     days_outside: int
     total_tolerance: Decimal
@@ -118,6 +127,7 @@ class LocalParams:
     fake_patient: FakePatientParams
     fake_condition: FakeConditionParams
     fake_receipt: FakeReceiptParams
+    item_substitution: SubstitutionParams
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Self:
@@ -137,6 +147,7 @@ _TYPES: dict[str, type] = {
     "phantom_stay": PhantomParams, "bed_hanging": BedHangingParams, "price": PriceParams, "anomaly": AnomalyParams,
     "over_prescription": OverPrescriptionParams, "repeat_prescription": RepeatPrescriptionParams,
     "fake_patient": FakePatientParams, "fake_condition": FakeConditionParams, "fake_receipt": FakeReceiptParams,
+    "item_substitution": SubstitutionParams,
 }
 
 
@@ -166,5 +177,5 @@ def load_local_params(path: Path = PARAMS_FILE) -> LocalParams:
 __all__ = [
     "AnomalyParams", "BedHangingParams", "FakeConditionParams", "FakePatientParams", "FakeReceiptParams", "LocalParams",
     "LowStandardParams", "OverPrescriptionParams", "PhantomParams", "PriceParams", "RepeatPrescriptionParams",
-    "SplitParams", "UpcodingParams", "load_local_params",
+    "SplitParams", "SubstitutionParams", "UpcodingParams", "load_local_params",
 ]

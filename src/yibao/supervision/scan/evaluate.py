@@ -13,7 +13,7 @@ import pyarrow as pa
 
 RULE_PATTERNS = ("split_hospitalisation", "upcoding", "low_standard_admission", "phantom_stay", "bed_hanging",
                  "duplicate_charge", "sex_restricted", "age_restricted", "over_limit_price",
-                 "over_prescription", "repeat_prescription", "fake_patient", "fake_condition", "fake_receipt")
+                 "over_prescription", "repeat_prescription", "fake_patient", "fake_condition", "fake_receipt", "item_substitution")
 
 
 @dataclass(frozen=True, slots=True)

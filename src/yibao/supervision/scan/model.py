@@ -45,6 +45,7 @@ PATTERN_NAMES: dict[str, str] = {
     "fake_patient": "虚假就医（一卡多处）",
     "fake_condition": "虚构病情（无登记慢特病）",
     "fake_receipt": "虚假票据（明细与就诊不符）",
+    "item_substitution": "项目串换（高价规格替代）",
 }
 
 

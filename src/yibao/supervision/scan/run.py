@@ -19,6 +19,7 @@ from yibao.supervision.local.fakes import multi_institution_day, receipt_mismatc
 from yibao.supervision.local.params import LocalParams, load_local_params
 from yibao.supervision.local.prescriptions import over_prescription, repeat_prescription
 from yibao.supervision.local.rules import local_case_leads
+from yibao.supervision.local.substitution import item_substitution
 from yibao.supervision.rules.library import RuleParams, load_library, load_params
 from yibao.supervision.rules.model import RuleLibrary
 from yibao.supervision.scan.facts import case_facts, period_cases, severity_codes
@@ -39,7 +40,7 @@ def period_visits(visits: ir.Table, date_from: dt.date, date_to: dt.date) -> ir.
 
 def local_line_leads(tables: Mapping[str, ir.Table], date_from: dt.date, date_to: dt.date,
                      params: LocalParams) -> list[ir.Table]:
-    """The local rules on fee lines and visits: prescriptions and the three fakes."""
+    """The local rules on fee lines and visits: prescriptions, item substitution and the three fakes."""
     v, all_items, catalog = tables["visits"], tables["claim_items"], tables["catalog"]
     items = period_items(all_items, date_from, date_to)
     # Supply held when the period starts counts for 重复开药: its lines reach back one window.
@@ -51,6 +52,7 @@ def local_line_leads(tables: Mapping[str, ir.Table], date_from: dt.date, date_to
         multi_institution_day(visits, params.fake_patient, params.version),
         unregistered_condition(visits, tables["persons"], params.fake_condition, params.version),
         *receipt_mismatch(visits, all_items, params.fake_receipt, params.version),
+        item_substitution(items, v, catalog, params.item_substitution, params.version),
     ]
 
 
