@@ -2,7 +2,8 @@
 
 Why not the ORM here: per settlement, identity-map and unit-of-work bookkeeping cost more CPU than
 the engine itself, and one statement per object meant ~18 round trips. These Core statements take
-the same row lock (``FOR UPDATE OF mdtrt``) and return plain rows in fewer round trips.
+the same row lock (``FOR UPDATE OF mdtrt``) and return plain rows in fewer round trips; they run on
+the driver's cursor (:mod:`yibao.store.driver`), compiled once.
 
 The "already settled?" check rides on the fee query, which runs *after* the visit lock: under READ
 COMMITTED a statement issued after the lock sees a settlement another transaction committed while
@@ -18,6 +19,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, and_, bindparam, exists, select
 
 from yibao.enrollment.rules import Coverage
+from yibao.store import driver
 from yibao.store.models import (
     CoveragePeriod,
     FeeDetail,
@@ -100,17 +102,17 @@ class VisitRow:
 
 def load_visit(conn: Connection, mdtrt_id: str, *, lock: bool) -> VisitRow | None:
     """The visit (locked until the transaction ends when ``lock``), ``None`` if unknown."""
-    rows = conn.execute(_VISIT_LOCKED if lock else _VISIT, {"mdtrt_id": mdtrt_id}).all()
+    rows = driver.fetch(conn, _VISIT_LOCKED if lock else _VISIT, {"mdtrt_id": mdtrt_id})
     if not rows:
         return None
     first = rows[0]
-    identities = {(r.psn_idet_type, r.begndate, r.enddate) for r in rows if r.psn_idet_type is not None}
-    periods = {r.cov_id: (r.cov_insutype, r.cov_begndate, r.cov_enddate, r.wait_enddate, r.psn_insu_stas)
-               for r in rows if r.cov_id is not None}
+    # Columns in _VISIT's order: the visit (0–6), its extra (7–9), the person (10–11), an identity
+    # (12–14), a coverage period (15–20).
+    identities = {(r[12], r[13], r[14]) for r in rows if r[12] is not None}
+    periods = {r[15]: (r[16], r[17], r[18], r[19], r[20]) for r in rows if r[15] is not None}
     return VisitRow(
-        first.mdtrt_id, first.psn_no, first.fixmedins_code, first.insutype, first.med_type, first.begntime,
-        first.mdtrt_stas, first.mdtrtarea_admvs, first.dise_codg, first.extra_id is not None, first.psn_type,
-        first.insuplc_admdvs, tuple(sorted(identities, key=lambda i: (i[0], i[1]))), tuple(periods.values()),
+        first[0], first[1], first[2], first[3], first[4], first[5], first[6], first[8], first[9], first[7] is not None,
+        first[10], first[11], tuple(sorted(identities, key=lambda i: (i[0], i[1]))), tuple(periods.values()),
     )
 
 
@@ -118,10 +120,10 @@ def fees_and_settled(conn: Connection, mdtrt_id: str) -> tuple[list[tuple[str, D
     """The visit's fee lines (code, price, count, amount) in ``feedetl_sn`` order, and whether it
     already has a live settlement — one round trip after the lock (see the module docstring)."""
     params = {"mdtrt_id": mdtrt_id}
-    rows = conn.execute(_FEES, params).all()
+    rows = driver.fetch(conn, _FEES, params)
     if not rows:
-        return [], bool(conn.execute(_SETTLED, params).scalar())
-    return [(r[0], r[1], r[2], r[3]) for r in rows], bool(rows[0].settled)
+        return [], bool(driver.fetch(conn, _SETTLED, params)[0][0])
+    return [(r[0], r[1], r[2], r[3]) for r in rows], bool(rows[0][4])
 
 
 __all__ = ["Period", "VisitRow", "fees_and_settled", "load_visit"]

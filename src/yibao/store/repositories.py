@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from yibao.errors import ErrorCode, InputError
+from yibao.store import driver
 from yibao.store.models import (
     AnnualAccumulator,
     CoveragePeriod,
@@ -238,19 +239,20 @@ class AccumulatorRepository:
         path); write back with :meth:`write_counters`. One round trip once the row exists."""
         conn = self.session.connection()
         key = {"psn_no": psn_no, "fund_year": fund_year, "insutype": insutype}
-        row = conn.execute(_ACC_LOCK, key).first()
-        if row is None:
+        rows = driver.fetch(conn, _ACC_LOCK, key)
+        if not rows:
             # Our own insert is ours until commit; if a concurrent first settlement inserted first,
             # ON CONFLICT waits for it and we read (and lock) its row instead.
             if self.session.get_bind().dialect.name in ("postgresql", "sqlite"):
-                if conn.execute(_ACC_INSERT, {**key, "updated_at": now()}).first() is not None:
+                if driver.fetch(conn, _ACC_INSERT, {**key, "updated_at": now()}):
                     return {}, 1
             else:
                 self._insert_if_missing(psn_no, fund_year, insutype)
-            row = conn.execute(_ACC_LOCK, key).first()
-            if row is None:
+            rows = driver.fetch(conn, _ACC_LOCK, key)
+            if not rows:
                 raise RuntimeError("年度累计行创建后仍不可见")
-        return dict(row.counters or {}), int(row.version)
+        counters, version = rows[0]
+        return dict(counters or {}), int(version)
 
     def write_counters(
         self, psn_no: str, fund_year: int, insutype: str, counters: dict[str, str | int], version: int

@@ -1,0 +1,135 @@
+"""Core statements compiled once and run on the driver's own cursor (the settle hot path).
+
+SQLAlchemy's work per execution — the statement's cache key, parameter and result set-up — cost
+several times the driver's own on the settlement path (on PostgreSQL ~0.2 ms a statement against
+~0.05 ms). The statements stay SQLAlchemy Core, written once for both backends; this module
+compiles each one per dialect and parameter names, once, and applies the column types' own bind
+and result processors (``ExactDecimal`` scales money to fen on SQLite, JSON, dates), so values go
+in and come out exactly as through SQLAlchemy.
+
+- :func:`fetch` — a SELECT's rows, on the connection's open transaction.
+- :func:`send` — INSERT / UPDATE / DELETE whose results nobody reads; on PostgreSQL the unit of
+  work sends them pipelined with the ``COMMIT`` (:meth:`~yibao.store.uow.SqlUnitOfWork.write_at_commit`).
+
+Errors are SQLAlchemy's (``IntegrityError`` …), as if the statement had gone through it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Delete, Dialect, Executable, Insert, Update
+from sqlalchemy.exc import DBAPIError
+
+Write = Insert | Update | Delete
+Params = Mapping[str, object]
+Processor = Callable[[Any], Any]
+
+
+@dataclass(slots=True)
+class _Compiled:
+    """A statement compiled for one dialect and one set of parameter names."""
+
+    sql: str
+    order: tuple[str, ...] | None
+    """Parameter names in placeholder order for a positional driver (SQLite), else ``None``."""
+    fixed: Mapping[str, object]
+    """Values the statement binds itself (``setl_stas = '1'`` written in Core)."""
+    processors: Mapping[str, Processor]
+    defaults: Mapping[str, Processor]
+    """Python-side column defaults (``default=now``) of columns the parameters leave out."""
+    result_types: tuple[Any, ...] = ()
+    results: tuple[Processor | None, ...] | None = field(default=None)
+    """Result processors per column, made from the first answer's column types (PostgreSQL's
+    numeric processor depends on the column's type code)."""
+
+    def row(self, params: Params) -> Mapping[str, object] | tuple[object, ...]:
+        values = {**self.fixed, **params}
+        for key, default in self.defaults.items():
+            values[key] = default(None)
+        for key, process in self.processors.items():
+            values[key] = process(values[key])
+        return values if self.order is None else tuple(values[key] for key in self.order)
+
+
+_compiled: dict[tuple[int, str, tuple[str, ...]], tuple[object, _Compiled]] = {}
+_lock = threading.Lock()
+
+
+def _compile(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> _Compiled:
+    key = (id(statement), dialect.name, keys)
+    found = _compiled.get(key)
+    if found is not None and found[0] is statement:  # the statement is kept, so its id stays its own
+        return found[1]
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))  # type: ignore[attr-defined]
+    defaults: dict[str, Processor] = {}
+    for column, default in [*((c, c.default) for c in compiled.insert_prefetch),
+                            *((c, c.onupdate) for c in compiled.update_prefetch)]:
+        if default is None or not (default.is_callable or default.is_scalar):  # type: ignore[attr-defined]
+            raise ValueError(f"列 {column.key} 的默认值不能在驱动层计算：{compiled.string}")
+        # SQLAlchemy wraps a callable default to take the execution context; ours ignore it.
+        defaults[column.key] = default.arg if default.is_callable else (lambda _ctx, value=default.arg: value)  # type: ignore[attr-defined]
+    if isinstance(statement, (Insert, Update, Delete)) and compiled.effective_returning:
+        raise ValueError(f"随提交发送的语句不能有 RETURNING：{compiled.string}")
+    fixed = {name: bind.value for name, bind in compiled.binds.items()
+             if name not in keys and name not in defaults and bind.value is not None}
+    positional = compiled.positiontup
+    made = _Compiled(
+        compiled.string, tuple(positional) if positional else None, fixed, dict(compiled._bind_processors), defaults,
+        tuple(column[3] for column in compiled._result_columns),
+    )
+    with _lock:
+        _compiled[key] = (statement, made)
+    return made
+
+
+def _wrapped(exc: Exception, compiled: _Compiled, params: object, dbapi_error: type[Exception]) -> DBAPIError:
+    return DBAPIError.instance(compiled.sql, params, exc, dbapi_error)  # type: ignore[arg-type]
+
+
+def fetch(conn: Connection, statement: Executable, params: Params) -> list[tuple[Any, ...]]:
+    """The rows of ``statement`` — a SELECT, or a write with ``RETURNING`` — (values as SQLAlchemy
+    would give them), in ``conn``'s transaction."""
+    compiled = _compile(statement, conn.dialect, tuple(params))
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    try:
+        cursor.execute(compiled.sql, compiled.row(params))
+        rows = cursor.fetchall()
+        if compiled.results is None:
+            kinds = compiled.result_types  # empty for text(): its columns are untyped
+            compiled.results = tuple(
+                kinds[i]._cached_result_processor(conn.dialect, column[1]) if i < len(kinds) else None
+                for i, column in enumerate(cursor.description)
+            )
+    except dbapi_error as exc:
+        raise _wrapped(exc, compiled, params, dbapi_error) from exc
+    finally:
+        cursor.close()
+    processors = compiled.results
+    if not any(processors):
+        return rows  # type: ignore[no-any-return]
+    return [tuple(v if p is None or v is None else p(v) for p, v in zip(processors, row)) for row in rows]
+
+
+def send(conn: Connection, cursor: Any, pending: Sequence[tuple[Write, Params | Sequence[Params]]]) -> None:
+    """Execute ``pending`` on the driver's ``cursor``, in order, inside ``conn``'s open transaction."""
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    for statement, params in pending:
+        rows = [params] if isinstance(params, Mapping) else list(params)
+        if not rows:
+            continue
+        compiled = _compile(statement, conn.dialect, tuple(rows[0]))
+        try:
+            if len(rows) == 1:
+                cursor.execute(compiled.sql, compiled.row(rows[0]))
+            else:
+                cursor.executemany(compiled.sql, [compiled.row(row) for row in rows])
+        except dbapi_error as exc:
+            raise _wrapped(exc, compiled, rows, dbapi_error) from exc
+
+
+__all__ = ["Params", "Write", "fetch", "send"]

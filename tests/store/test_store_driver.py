@@ -1,0 +1,116 @@
+"""Statements run on the driver's cursor store and read exactly what SQLAlchemy would, on both backends."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import store_samples as s
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from yibao.errors import InputError
+from yibao.store import driver
+from yibao.store.models import AnnualAccumulator, AuditLog, CatalogItem, MessageLog, PoolingRegion
+from yibao.store.protect import CertnoProtector
+from yibao.store.uow import SqlUnitOfWork
+
+_MESSAGE = insert(MessageLog.__table__).inline()
+_ITEM = insert(CatalogItem.__table__).inline()
+_ACC = AnnualAccumulator.__table__
+_ACC_READ = select(_ACC.c.counters, _ACC.c.version, _ACC.c.updated_at).where(_ACC.c.psn_no == bindparam("psn_no"))  # type: ignore[attr-defined]
+
+
+def _message(msgid: str) -> dict[str, object]:
+    at = dt.datetime(2024, 3, 1, 10, 0, 0)
+    return {"msgid": msgid, "body_hash": "h", "infno": "2207", "fixmedins_code": "H1", "infcode": 0,
+            "response": "{\"金额\": \"12.50\"}", "recv_time": at, "respond_time": at}
+
+
+def test_writes_at_commit_read_back_as_through_sqlalchemy(
+    db_factory: sessionmaker[Session], certno_protector: CertnoProtector
+) -> None:
+    with SqlUnitOfWork(db_factory, protector=certno_protector) as uow:
+        s.seed_reference(uow)
+        uow.commit()
+    with SqlUnitOfWork(db_factory) as uow:
+        uow.accumulators.lock(s.PSN_NO, 2024, "390")
+        uow.commit()
+    with SqlUnitOfWork(db_factory) as uow:
+        counters, version = uow.accumulators.lock_counters(s.PSN_NO, 2024, "390")
+        assert (counters, version) == ({}, 1)
+        uow.accumulators.write_counters(s.PSN_NO, 2024, "390", {"hifp_pay": "5500.11", "admissions": 2}, version)
+        uow.write_at_commit(_MESSAGE, _message("M1"))
+        uow.write_at_commit(_ITEM, [_item("A1", Decimal("1.50")), _item("A2", None)])  # several rows: executemany
+        uow.commit()
+    with db_factory() as session:
+        row = session.get(AnnualAccumulator, (s.PSN_NO, 2024, "390"))
+        assert row is not None and row.counters == {"hifp_pay": "5500.11", "admissions": 2} and row.version == 2
+        assert row.amounts()["hifp_pay"] == Decimal("5500.11")
+        message = session.get(MessageLog, "M1")
+        assert message is not None and message.response == _message("M1")["response"]
+        items = session.scalars(select(CatalogItem).order_by(CatalogItem.med_list_codg)).all()
+        assert [(i.med_list_codg, i.pric_uplmt_amt) for i in items] == [("A1", Decimal("1.50")), ("A2", None)]
+        # Reads through the driver give what SQLAlchemy gives (JSON decoded, datetimes typed).
+        conn = session.connection()
+        assert driver.fetch(conn, _ACC_READ, {"psn_no": s.PSN_NO}) == [tuple(conn.execute(_ACC_READ, {"psn_no": s.PSN_NO}).one())]
+
+
+def _item(code: str, limit: Decimal | None) -> dict[str, object]:
+    return {"med_list_codg": code, "name": "药", "list_type": "101", "chrgitm_lv": "01", "med_chrgitm_type": "09",
+            "selfpay_prop": Decimal("0.100000"), "pric_uplmt_amt": limit, "admdvs": "000000", "begndate": dt.date(2024, 1, 1)}
+
+
+def test_amounts_keep_their_decimals_and_refuse_more_through_the_driver(db_factory: sessionmaker[Session]) -> None:
+    table = CatalogItem.__table__
+    row = _item("X1", Decimal("12.34"))
+    with SqlUnitOfWork(db_factory) as uow:
+        uow.write_at_commit(_ITEM, row)
+        uow.commit()
+    read = select(table.c.pric_uplmt_amt, table.c.selfpay_prop, table.c.begndate).where(table.c.med_list_codg == bindparam("code"))  # type: ignore[attr-defined]
+    with db_factory() as session:
+        assert driver.fetch(session.connection(), read, {"code": "X1"}) == [(Decimal("12.340000"), Decimal("0.100000"), dt.date(2024, 1, 1))]
+        stored = session.scalars(select(CatalogItem)).one()
+        assert isinstance(stored.updated_at, dt.datetime)  # the column's Python default (now) was applied
+    with pytest.raises(InputError), SqlUnitOfWork(db_factory) as uow:
+        uow.write_at_commit(_ITEM, {**row, "med_list_codg": "X2", "pric_uplmt_amt": Decimal("1.0000005")})
+        uow.commit()
+
+
+def test_a_clash_among_the_writes_at_commit_rolls_back_everything(db_factory: sessionmaker[Session]) -> None:
+    with SqlUnitOfWork(db_factory) as uow:
+        uow.write_at_commit(_MESSAGE, _message("M2"))
+        uow.commit()
+    with pytest.raises(IntegrityError), SqlUnitOfWork(db_factory) as uow:
+        uow.regions.add(s.region())  # an ORM write before the pending ones
+        uow.write_at_commit(_ITEM, _item("B1", None))
+        uow.write_at_commit(_MESSAGE, _message("M2"))
+        uow.commit()
+    with db_factory() as session:
+        assert session.scalars(select(PoolingRegion)).all() == []
+        assert session.scalars(select(CatalogItem)).all() == []
+
+
+def test_a_moved_accumulator_version_fails_the_commit(
+    db_factory: sessionmaker[Session], certno_protector: CertnoProtector
+) -> None:
+    with SqlUnitOfWork(db_factory, protector=certno_protector) as uow:
+        s.seed_reference(uow)
+        uow.accumulators.lock(s.PSN_NO, 2024, "390")
+        uow.commit()
+    with pytest.raises(IntegrityError), SqlUnitOfWork(db_factory) as uow:
+        _, version = uow.accumulators.lock_counters(s.PSN_NO, 2024, "390")
+        uow.accumulators.write_counters(s.PSN_NO, 2024, "390", {"hifp_pay": "1.00"}, version + 1)  # not the row's
+        uow.commit()
+    with db_factory() as session:
+        row = session.get(AnnualAccumulator, (s.PSN_NO, 2024, "390"))
+        assert row is not None and (row.counters, row.version) == ({}, 1)
+
+
+def test_a_write_that_would_need_its_result_is_refused() -> None:
+    from sqlalchemy.dialects import postgresql
+
+    with pytest.raises(ValueError, match="RETURNING"):
+        driver._compile(insert(AuditLog.__table__), postgresql.psycopg.dialect(), ("msgid",))  # implicit RETURNING id
