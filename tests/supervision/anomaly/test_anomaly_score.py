@@ -57,3 +57,20 @@ def test_auc_measures_the_ranking_against_known_abusers() -> None:
     assert auc(scored, {"A", "B"})[:2] == (1.0, 1.0)
     assert auc(scored, {"C", "D"})[0] == 0.0
     assert math.isnan(auc(scored, set())[0])
+
+
+def test_a_doctor_is_ranked_against_his_colleagues_not_for_the_hospital_he_works_at(params: AnomalyParams) -> None:
+    frame = _hospitals(60).rename(columns={"fixmedins_code": "atddr_no"})
+    frame.insert(1, "home", ["HA"] * 10 + ["HB"] * 50)
+    # Everyone at HA bills many flagged lines (the institution's doing); one doctor at HB bills far
+    # more than his colleagues there, though less than HA's doctors.
+    frame.loc[:9, "item_lead_rate"] = 0.5
+    frame.loc[20, "item_lead_rate"] = 0.3
+    scored = {s.key: s for s in score_entities(frame, "atddr_no", params, within="home")}
+    assert scored["H020"].rank <= 2  # (random noise in the other features may tie it)
+    top = scored["H020"].drivers[0]
+    assert top.feature == "item_lead_rate" and top.median == pytest.approx(0.1, abs=0.01)
+    assert all(scored[f"H{i:03d}"].drivers[0].feature != "item_lead_rate" for i in range(10))
+    # Without the colleagues' reference, HA's doctors are what stands out.
+    plain = score_entities(frame, "atddr_no", params)
+    assert plain[0].key in {f"H{i:03d}" for i in range(10)}

@@ -75,7 +75,7 @@ def shared_patients(facts: ir.Table, leads: ir.Table, key: str) -> ir.Table:
 
 def entity_features(facts: ir.Table, items: ir.Table, leads: ir.Table, level: str, *, window_days: int,
                     short_days: int, history: ir.Table | None = None) -> ir.Table:
-    """One row per entity (``level`` institution / doctor): ``key, cases`` and the features.
+    """One row per entity (``level`` institution / doctor): ``key, cases, home`` (the institution) and the features.
     ``history``: case facts of earlier years (the drift features are null without them)."""
     key = KEYS[level]
     w = ibis.window(group_by="psn_no", order_by=["adm_day", "mdtrt_id"])
@@ -86,6 +86,7 @@ def entity_features(facts: ir.Table, items: ir.Table, leads: ir.Table, level: st
     f = f.left_join(case_leads, "mdtrt_id").drop("mdtrt_id_right")
     grouped = f.group_by(key).aggregate(
         cases=lambda t: t.count(),
+        home=lambda t: t.fixmedins_code.mode(),  # a doctor's (main) institution; an institution's own code
         cost_ratio=lambda t: t.cost_ratio.mean(),
         los_ratio=lambda t: t.los_ratio.mean(),
         severe_excess=lambda t: ((t.severity >= 1).cast("float64") - t.peer_severe).mean(),
@@ -104,7 +105,10 @@ def entity_features(facts: ir.Table, items: ir.Table, leads: ir.Table, level: st
         lines=lambda t: t.count(), night=((hour >= 22) | (hour < 6)).cast("float64").sum())
     item_leads = leads.filter(leads.level == "item").group_by(key).aggregate(item_leads=lambda t: t.count())
     out = grouped.left_join(lines, key).drop(f"{key}_right").left_join(item_leads, key).drop(f"{key}_right")
-    out = out.left_join(shared_patients(facts, leads, key), key).drop(f"{key}_right")
+    if level == "institution":
+        out = out.left_join(shared_patients(facts, leads, key), key).drop(f"{key}_right")
+    else:  # a doctor's patients are shared with colleagues by design (wards, consultations): not a signal
+        out = out.mutate(shared_flagged_rate=ibis.null("float64"), partner_share=ibis.null("float64"))
     if history is not None:
         out = out.left_join(history_drift(facts, history, key), key).drop(f"{key}_right")
     else:
@@ -112,7 +116,7 @@ def entity_features(facts: ir.Table, items: ir.Table, leads: ir.Table, level: st
     return out.mutate(
         night_rate=out.night.fill_null(0) / ibis.greatest(out.lines.fill_null(0), 1),
         item_lead_rate=out.item_leads.fill_null(0) * 1000.0 / ibis.greatest(out.lines.fill_null(0), 1),
-    ).select(key, "cases", *FEATURE_NAMES)
+    ).select(key, "cases", "home", *FEATURE_NAMES)
 
 
 __all__ = ["FEATURE_NAMES", "KEYS", "entity_features", "history_drift", "shared_patients"]

@@ -36,7 +36,7 @@ def rank_entities(warehouse: Warehouse, leads: pa.Table, date_from: dt.date, dat
     history = case_facts(before, warehouse.table("visits"), severity_codes(), min_peer_cases=params.upcoding.min_peer_cases)
     features = entity_features(facts, items, lead_table, level, window_days=params.split_hospitalisation.window_days,
                                short_days=params.low_standard_admission.max_days, history=history).to_pandas()
-    return score_entities(features, KEYS[level], params.anomaly)
+    return score_entities(features, KEYS[level], params.anomaly, within="home" if level == "doctor" else None)
 
 
 __all__ = ["rank_entities"]

@@ -3,7 +3,8 @@
 Each feature is put on a robust scale (median and MAD of the scored entities; only excess over the
 peers counts), an IsolationForest (scikit-learn) scores how isolated each entity is, the largest
 robust excess how far its worst feature lies beyond the peers; the score averages the two ranks.
-The explanation lists the features furthest beyond the peer median, with value and median.
+The explanation lists the features furthest beyond the peer median, with value and median (for
+doctors, the median of their colleagues at the same institution).
 """
 
 from __future__ import annotations
@@ -44,13 +45,31 @@ def robust_z(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     return ((frame - med) / scale).fillna(0.0), med
 
 
-def score_entities(features: pd.DataFrame, key: str, params: AnomalyParams) -> list[Scored]:
-    """Score the entities with at least ``min_cases`` cases, most anomalous first."""
+def _within(values: pd.DataFrame, group: pd.Series, min_members: int) -> pd.DataFrame:
+    """Each value's reference: the median of its group (a doctor's colleagues at the same institution)
+    where the group has at least ``min_members`` scored members, else the median of all."""
+    size = group.map(group.value_counts()).to_numpy()
+    ref = values.groupby(group.to_numpy()).transform("median")
+    overall = pd.DataFrame([values.median()] * len(values), index=values.index)
+    return ref.where(pd.DataFrame({c: size >= min_members for c in values.columns}, index=values.index), overall)
+
+
+def score_entities(features: pd.DataFrame, key: str, params: AnomalyParams, within: str | None = None) -> list[Scored]:
+    """Score the entities with at least ``min_cases`` cases, most anomalous first. With ``within`` (a
+    column, e.g. a doctor's institution) each entity is compared with the others of its group, so a
+    doctor is not ranked for the hospital he works at (the institution ranking sees that)."""
     data = features[features["cases"] >= params.min_cases].reset_index(drop=True)
     if data.empty:
         return []
     names = [n for n in FEATURE_NAMES if n in data.columns]
-    z, med = robust_z(data[names].astype(float))
+    values = data[names].astype(float)
+    if within is not None:
+        ref = _within(values, data[within], params.min_colleagues)
+        z, _ = robust_z(values - ref)
+        med = ref
+    else:
+        z, overall = robust_z(values)
+        med = pd.DataFrame([overall] * len(values), index=values.index)
     # Only behaviour beyond the peers is suspicious: a hospital is not anomalous for coding less.
     z = z.clip(lower=0.0)
     forest = IsolationForest(n_estimators=params.trees, random_state=params.seed)
@@ -66,7 +85,7 @@ def score_entities(features: pd.DataFrame, key: str, params: AnomalyParams) -> l
         row = z.iloc[i]
         top = row.abs().sort_values(ascending=False).index[: params.top_features]
         drivers = tuple(Driver(f, FEATURE_NAMES[f], float(data.at[i, f]) if pd.notna(data.at[i, f]) else float("nan"),
-                               float(med[f]), float(row[f])) for f in top)
+                               float(med.at[i, f]), float(row[f])) for f in top)
         out.append(Scored(str(data.at[i, key]), int(data.at[i, "cases"]), float(score[i]), rank, drivers))
     return out
 

@@ -108,6 +108,7 @@ class AnomalyParams:
     min_cases: int
     top_features: int
     history_years: int
+    min_colleagues: int
 
 
 @dataclass(frozen=True, slots=True)
