@@ -199,8 +199,6 @@ def _dip(options: DemoOptions, policy: PolicyPack, warehouse: Warehouse, start_t
     advance(1)
     clearing = warehouse.table("dip_clearing")
     clearing = clearing.filter(clearing.year == year)
-    ratios = {r["insutype"]: r["r"] for r in clearing.group_by("insutype").aggregate(r=clearing.fund_pay_ratio.max())
-              .to_pyarrow().to_pylist()}
     top = (
         clearing.group_by("fixmedins_code")
         .aggregate(points=clearing.points.sum(), amount=clearing.dip_amount.sum(), balance=clearing.balance.sum())
@@ -219,7 +217,7 @@ def _dip(options: DemoOptions, policy: PolicyPack, warehouse: Warehouse, start_t
         ),
         tables=(
             Table("按基金清算", ("险种", "DIP 预算", "基金支付比例", "结算点值", "总分值", "清算总额", "机构数"),
-                  tuple((INSUTYPE_NAMES.get(f.insutype, f.insutype), f.budget, ratios.get(f.insutype, ""), f.point_value,
+                  tuple((INSUTYPE_NAMES.get(f.insutype, f.insutype), f.budget, f.fund_pay_ratio, f.point_value,
                          f.points, f.paid_total, f.institutions) for f in funds)),
             Table("清算金额最多的机构", ("机构", "分值", "DIP 金额", "清算结余(+)/超支(-)"),
                   tuple((r["fixmedins_code"], r["points"], r["amount"], r["balance"]) for r in top)),

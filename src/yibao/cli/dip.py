@@ -31,11 +31,11 @@ def _open(backend: str, warehouse: Path | None) -> Warehouse:
 
 def _fund_table(title: str, results: list[FundResult]) -> Table:
     table = Table(title=title)
-    for head in ("险种", "预算", "点值", "分值合计", "机构结算合计", "机构数", "省内异地金额"):
+    for head in ("险种", "预算", "基金支付比例", "点值", "分值合计", "机构结算合计", "机构数", "省内异地金额"):
         table.add_column(head, justify="right")
     for r in results:
         table.add_row({"310": "职工医保", "390": "居民医保"}.get(r.insutype, r.insutype), f"{r.budget:,}",
-                      f"{r.point_value}", f"{r.points:,}", f"{r.paid_total:,}", str(r.institutions),
+                      f"{r.fund_pay_ratio}", f"{r.point_value}", f"{r.points:,}", f"{r.paid_total:,}", str(r.institutions),
                       f"{r.cross_amount:,}")
     return table
 

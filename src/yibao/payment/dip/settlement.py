@@ -47,6 +47,7 @@ class FundResult:
     paid_total: Decimal  # Σ institution amounts (== budget in floating mode)
     institutions: int
     cross_amount: Decimal
+    fund_pay_ratio: Decimal  # 基金支付比例 of the point value (Σ fund payment ÷ Σ cost of the local cases)
 
 
 def _dec(v: object) -> Decimal:
@@ -140,7 +141,7 @@ def settle_month(wh: Warehouse, pack: PaymentPack, year: int, month: int) -> lis
                          "cross_amount": cross_amount.get(line.key, Decimal(0))})
         results.append(FundResult(code, monthly_budget, pv, sum(local.values(), Decimal(0)),
                                   sum((ln.amount for ln in lines), Decimal(0)), len(lines),
-                                  sum(cross_amount.values(), Decimal(0))))
+                                  sum(cross_amount.values(), Decimal(0)), ratio))
     case_lines = _with_amounts(pts, pvs, ratios)
     _write_parts(wh, "dip_case_points", case_lines, f"{year}-{month:02d}")
     case_sum = _case_sum(case_lines)
@@ -217,7 +218,8 @@ def clear_year(wh: Warehouse, pack: PaymentPack, year: int) -> list[FundResult]:
             adj_rows += [{"year": year, "insutype": code, "fixmedins_code": line.key, "kind": a.kind,
                           "amount": a.amount, "reason": a.reason} for a in line.adjustments]
         results.append(FundResult(code, budget, pv, sum((r.points for r in rows), Decimal(0)), total, len(lines),
-                                  sum((r["cross_amount"] for r in out_rows if r["insutype"] == code), Decimal(0))))
+                                  sum((r["cross_amount"] for r in out_rows if r["insutype"] == code), Decimal(0)),
+                                  ratio))
     _write_parts(wh, "dip_year_points", _with_amounts(pts, pvs, ratios), str(year))
     wh.write("dip_clearing", _clearing_table(out_rows), partition=str(year))
     wh.write("dip_adjustments", pa.Table.from_pylist(adj_rows, schema=pa.schema([
