@@ -53,6 +53,11 @@ def charge(catalog: SynthCatalog, rng: np.random.Generator, visit: np.ndarray, i
     return Lines(visit.astype(np.int64), item, price, count, time.astype(np.int64))
 
 
+def _allowed(catalog: SynthCatalog, items: np.ndarray, gend: int) -> np.ndarray:
+    """Which items a person of that sex may be charged whatever their age (no sex or child limit)."""
+    return np.isin(catalog.lmt_gend[items], ["", str(gend)]) & ~catalog.child_only[items]
+
+
 def inject_item_abuse(catalog: SynthCatalog, rng: np.random.Generator, lines: Lines, rates: dict[str, float],
                       multiplier: np.ndarray, visit_begin: np.ndarray, gend: np.ndarray, age: np.ndarray,
                       ) -> tuple[Lines, list[tuple[str, np.ndarray, np.ndarray]]]:
@@ -73,7 +78,12 @@ def inject_item_abuse(catalog: SynthCatalog, rng: np.random.Generator, lines: Li
         if not len(hit):
             continue
         if kind == "duplicate_charge":
-            k = rng.integers(0, len(catalog.pair_main), len(hit))
+            # Only pairs the person may be charged at all: an item of the other sex or for children
+            # would be a second violation on the line, one no label names.
+            fits = [np.flatnonzero(_allowed(catalog, catalog.pair_main, g) & _allowed(catalog, catalog.pair_sub, g))
+                    for g in (1, 2)]
+            pick = rng.integers(0, 1 << 30, len(hit))
+            k = np.where(gend[hit] == 1, fits[0][pick % len(fits[0])], fits[1][pick % len(fits[1])])
             rows = np.concatenate([catalog.pair_main[k], catalog.pair_sub[k]])
             visits = np.concatenate([hit, hit])
             block = Lines(visits, rows, catalog.price_fen[rows], np.ones(len(rows), np.int64), np.concatenate([t[hit], t[hit]]))

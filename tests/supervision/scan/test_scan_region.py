@@ -34,7 +34,7 @@ def test_a_lead_is_one_per_rule_and_line_or_visit(leads: pa.Table) -> None:
 
 
 @pytest.mark.parametrize("pattern", ["split_hospitalisation", "phantom_stay", "duplicate_charge", "age_restricted",
-                                     "over_limit_price"])
+                                     "sex_restricted", "over_limit_price"])
 def test_the_scan_finds_injected_abuse_with_high_precision_and_recall(leads: pa.Table, warehouse: Warehouse,
                                                                       pattern: str) -> None:
     score = {s.pattern: s for s in evaluate(leads, warehouse.table("labels").to_pyarrow())}[pattern]
