@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from yibao.supervision.anomaly.features import FEATURE_NAMES
+from yibao.supervision.anomaly.features import FEATURE_NAMES, RATE_FEATURES
 from yibao.supervision.anomaly.score import Scored, auc, score_entities
 from yibao.supervision.local.params import AnomalyParams, load_local_params
 
@@ -21,8 +21,11 @@ def params() -> AnomalyParams:
 
 def _hospitals(n: int = 40, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    frame = pd.DataFrame({name: rng.normal(0.1, 0.01, n) for name in FEATURE_NAMES})
-    frame.insert(0, "cases", rng.integers(50, 500, n))
+    cases = rng.integers(50, 500, n)
+    # Shares of cases vary as sampling does (binomial); the other features a little around their mean.
+    frame = pd.DataFrame({name: rng.binomial(cases, 0.1) / cases if name in RATE_FEATURES else rng.normal(0.1, 0.01, n)
+                          for name in FEATURE_NAMES})
+    frame.insert(0, "cases", cases)
     frame.insert(0, "fixmedins_code", [f"H{i:03d}" for i in range(n)])
     return frame
 

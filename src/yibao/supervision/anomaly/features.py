@@ -34,6 +34,10 @@ FEATURE_NAMES: dict[str, str] = {
     "partner_share": "与单一其他机构/医师共享患者的最高比例",
 }
 
+# Features that are shares of the entity's cases (or patients): their sampling noise is binomial.
+RATE_FEATURES = ("readmit_rate", "short_stay_rate", "exam_heavy_rate", "careless_rate", "alibi_rate", "weekend_rate",
+                 "case_lead_rate", "shared_flagged_rate", "partner_share")
+
 
 def history_drift(facts: ir.Table, history: ir.Table, key: str) -> ir.Table:
     """Per entity, how much its CMI and its CC/MCC coding rate rose against its own earlier years,
@@ -119,4 +123,4 @@ def entity_features(facts: ir.Table, items: ir.Table, leads: ir.Table, level: st
     ).select(key, "cases", "home", *FEATURE_NAMES)
 
 
-__all__ = ["FEATURE_NAMES", "KEYS", "entity_features", "history_drift", "shared_patients"]
+__all__ = ["FEATURE_NAMES", "KEYS", "RATE_FEATURES", "entity_features", "history_drift", "shared_patients"]

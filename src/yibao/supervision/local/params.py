@@ -109,6 +109,7 @@ class AnomalyParams:
     top_features: int
     history_years: int
     min_colleagues: int
+    excess_half: Decimal
 
 
 @dataclass(frozen=True, slots=True)
