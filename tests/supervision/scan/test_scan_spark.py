@@ -6,9 +6,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from scan_random_lines import YEAR, write_random_region
 
 from yibao.store.warehouse import Warehouse
-from yibao.supervision.scan.run import scan_warehouse
+from yibao.supervision.rules import load_library, load_params
+from yibao.supervision.scan.national import VECTORISED, entries_table, national_leads
+from yibao.supervision.scan.run import period_items, scan_warehouse
 from yibao.synth import SynthConfig, generate_region
 from yibao.synth.write import write_warehouse
 
@@ -36,3 +39,18 @@ def test_the_scan_gives_identical_leads_on_duckdb_and_spark(tiny_dir: Path, spar
     assert len({r["rule_id"] for r in on_duckdb.to_pylist()}) >= 6
     assert on_duckdb.num_rows > 0
     assert _keys(on_spark) == _keys(on_duckdb)
+
+
+def test_every_national_kind_gives_the_same_leads_on_spark(tmp_path_factory: pytest.TempPathFactory,
+                                                            spark_session: object) -> None:
+    root = tmp_path_factory.mktemp("random_lines_spark")
+    write_random_region(root, persons=120, seed=5)
+    found = []
+    for wh in (Warehouse(root), Warehouse(root, "pyspark", spark_session=spark_session)):
+        items = period_items(wh.table("claim_items"), *YEAR)
+        leads = national_leads(items, wh.table("visits"), wh.table("persons"), wh.table("institutions"),
+                               entries_table(load_library()), load_params())
+        found.append(_keys(leads.to_pyarrow()))
+    on_duckdb, on_spark = found
+    assert len({row[1] for row in on_duckdb}) == len(VECTORISED)  # a pattern per kind
+    assert on_spark == on_duckdb

@@ -1,14 +1,16 @@
-"""The post-event scan (事后批量扫描): every rule over one period of the warehouse, as one Ibis
-expression — run on DuckDB by default or on Spark unchanged.
+"""The post-event scan (事后批量扫描): every rule over one period of the warehouse, as Ibis
+expressions — run on DuckDB by default or on Spark unchanged.
 
-``scan_tables`` is the engine (Ibis tables in, an Ibis table of leads out); ``scan_warehouse`` the
-service that binds it to a :class:`~yibao.store.warehouse.Warehouse` and runs it.
+``scan_parts`` is the engine (Ibis tables in, one Ibis table of leads per detector out; ``scan_tables``
+their union); ``scan_warehouse`` the service that binds it to a
+:class:`~yibao.store.warehouse.Warehouse` and runs the parts one after another.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 
 import ibis
 import ibis.expr.types as ir
@@ -23,7 +25,8 @@ from yibao.supervision.local.substitution import item_substitution
 from yibao.supervision.rules.library import RuleParams, load_library, load_params
 from yibao.supervision.rules.model import RuleLibrary
 from yibao.supervision.scan.facts import case_facts, period_cases, severity_codes
-from yibao.supervision.scan.national import entries_table, national_leads, price_leads
+from yibao.supervision.scan.model import LEAD_SCHEMA
+from yibao.supervision.scan.national import entries_table, national_parts, price_leads, rule_lines
 
 SCAN_TABLES = ("persons", "institutions", "catalog", "visits", "cases", "claim_items")
 
@@ -56,31 +59,57 @@ def local_line_leads(tables: Mapping[str, ir.Table], date_from: dt.date, date_to
     ]
 
 
-def scan_tables(tables: Mapping[str, ir.Table], date_from: dt.date, date_to: dt.date, *,
-                library: RuleLibrary | None = None, rule_params: RuleParams | None = None,
-                params: LocalParams | None = None) -> ir.Table:
-    """All leads of the period: national rules on fee lines, price caps, and the local case rules."""
+def scan_parts(tables: Mapping[str, ir.Table], date_from: dt.date, date_to: dt.date, *,
+               library: RuleLibrary | None = None, rule_params: RuleParams | None = None,
+               params: LocalParams | None = None,
+               hold: Callable[[ir.Table], ir.Table] | None = None) -> list[ir.Table]:
+    """All leads of the period as separate queries: each national rule kind on fee lines, price caps,
+    the local case rules (sharing the case facts), the local line rules. ``hold`` keeps the fee lines
+    every national kind reads (a service passes ``Table.cache``: computed once, not once per kind)."""
     params = params or load_local_params()
     items = period_items(tables["claim_items"], date_from, date_to)
     cases = period_cases(tables["cases"], date_from, date_to)
     facts = case_facts(cases, tables["visits"], severity_codes(), min_peer_cases=params.upcoding.min_peer_cases,
                        items=items, usual_drug_share=float(params.upcoding.usual_drug_share))
+    entries = entries_table(library or load_library())
+    lines = rule_lines(items, entries)
     parts = [
-        national_leads(items, tables["visits"], tables["persons"], tables["institutions"],
-                       entries_table(library or load_library()), rule_params or load_params()),
+        *national_parts(hold(lines) if hold is not None else lines, tables["visits"], tables["persons"],
+                        tables["institutions"], entries, rule_params or load_params()),
         price_leads(items, tables["catalog"], str(params.price.tolerance), params.version),
-        *local_case_leads(facts, params),
-        *local_line_leads(tables, date_from, date_to, params),
+        ibis.union(*local_case_leads(facts, params)),
+        ibis.union(*local_line_leads(tables, date_from, date_to, params)),
     ]
-    return ibis.union(*parts)
+    return parts
+
+
+def scan_tables(tables: Mapping[str, ir.Table], date_from: dt.date, date_to: dt.date, *,
+                library: RuleLibrary | None = None, rule_params: RuleParams | None = None,
+                params: LocalParams | None = None) -> ir.Table:
+    """All leads of the period as one expression."""
+    return ibis.union(*scan_parts(tables, date_from, date_to, library=library, rule_params=rule_params,
+                                  params=params))
 
 
 def scan_warehouse(warehouse: Warehouse, date_from: dt.date, date_to: dt.date,
                    params: LocalParams | None = None) -> pa.Table:
-    """Run the scan on the warehouse's backend; leads sorted by rule, visit and line."""
+    """Run the scan on the warehouse's backend; leads sorted by rule, visit and line.
+
+    On DuckDB the parts run one after another over the fee lines the national kinds share, held once
+    as a temporary table: the process then holds one detector's working set, not all of them. Spark
+    spills by itself and pays a start-up per job, so there the parts run as one job. (Ibis cannot
+    cache a Spark expression holding in-memory tables either.)"""
     tables = {name: warehouse.table(name) for name in SCAN_TABLES}
-    leads = scan_tables(tables, date_from, date_to, params=params)
-    return leads.order_by(["rule_id", "mdtrt_id", "feedetl_sn"]).to_pyarrow()
+    schema = LEAD_SCHEMA.to_pyarrow()
+    if warehouse.backend != "duckdb":
+        leads = ibis.union(*scan_parts(tables, date_from, date_to, params=params)).to_pyarrow().cast(schema)
+    else:
+        with ExitStack() as held:
+            parts = scan_parts(tables, date_from, date_to, params=params,
+                               hold=lambda t: held.enter_context(t.cache()))
+            leads = pa.concat_tables([part.to_pyarrow().cast(schema) for part in parts])
+    return leads.sort_by([("rule_id", "ascending"), ("mdtrt_id", "ascending"), ("feedetl_sn", "ascending")])
 
 
-__all__ = ["SCAN_TABLES", "local_line_leads", "period_items", "period_visits", "scan_tables", "scan_warehouse"]
+__all__ = ["SCAN_TABLES", "local_line_leads", "period_items", "period_visits", "scan_parts", "scan_tables",
+           "scan_warehouse"]
