@@ -13,7 +13,9 @@ from scan_random_lines import per_visit_hits, write_random_region
 from yibao.store.warehouse import Warehouse
 from yibao.supervision.review.kinds import CHECKS
 from yibao.supervision.rules import RuleKind, load_library, load_params
+from yibao.supervision.scan.model import PATTERN_NAMES
 from yibao.supervision.scan.national import (
+    PATTERNS,
     VECTORISED,
     entries_table,
     national_leads,
@@ -129,3 +131,7 @@ def test_a_unit_price_above_the_payment_standard_is_a_lead_for_the_excess() -> N
     rows = price_leads(items, catalog, "0.00", "test").to_pyarrow().to_pylist()
     assert [(r["feedetl_sn"], r["amount"], r["pattern"]) for r in rows] == [("1", Decimal("5.00"), "over_limit_price")]
     assert "支付标准" in rows[0]["evidence"]
+
+
+def test_every_vectorised_pattern_has_a_chinese_name() -> None:
+    assert set(PATTERNS.values()) <= set(PATTERN_NAMES)
