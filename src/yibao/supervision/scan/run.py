@@ -64,8 +64,9 @@ def scan_parts(tables: Mapping[str, ir.Table], date_from: dt.date, date_to: dt.d
                params: LocalParams | None = None,
                hold: Callable[[ir.Table], ir.Table] | None = None) -> list[ir.Table]:
     """All leads of the period as separate queries: each national rule kind on fee lines, price caps,
-    the local case rules (sharing the case facts), the local line rules. ``hold`` keeps the fee lines
-    every national kind reads (a service passes ``Table.cache``: computed once, not once per kind)."""
+    the local case rules (together: they share the case facts), each local line rule. ``hold`` keeps
+    the fee lines every national kind reads (a service passes ``Table.cache``: computed once, not once
+    per kind)."""
     params = params or load_local_params()
     items = period_items(tables["claim_items"], date_from, date_to)
     cases = period_cases(tables["cases"], date_from, date_to)
@@ -78,7 +79,7 @@ def scan_parts(tables: Mapping[str, ir.Table], date_from: dt.date, date_to: dt.d
                         tables["institutions"], entries, rule_params or load_params()),
         price_leads(items, tables["catalog"], str(params.price.tolerance), params.version),
         ibis.union(*local_case_leads(facts, params)),
-        ibis.union(*local_line_leads(tables, date_from, date_to, params)),
+        *local_line_leads(tables, date_from, date_to, params),  # one by one: 1.0 GB at 200k persons, not 2.9
     ]
     return parts
 
