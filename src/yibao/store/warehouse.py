@@ -113,7 +113,7 @@ COLUMNS: dict[str, str] = {
     "hifes_pay": "企业补充医疗保险基金支出", "hifmi_pay": "居民大病保险资金支出", "hifob_pay": "职工大额医疗费用补助基金支出",
     "maf_pay": "医疗救助基金支出", "oth_pay": "其他支出", "fund_pay_sumamt": "基金支付总额", "psn_part_amt": "个人负担总金额",
     "acct_pay": "个人账户支出", "psn_cash_pay": "个人现金支出", "hosp_part_amt": "医院负担金额", "balc": "个人账户余额",
-    "policy_version": "政策参数包版本", "kind": "违规类型（split_hospitalisation 分解住院、upcoding 高套、low_standard_admission 低标准入院、phantom_stay 虚假住院、bed_hanging 挂床、duplicate_charge 重复收费、sex_restricted / age_restricted 限性别 / 限年龄、over_limit_price 超限价、abusive_institution / abusive_doctor 违规机构 / 医师）",
+    "policy_version": "政策参数包版本", "kind": "违规类型（split_hospitalisation 分解住院、upcoding 高套、low_standard_admission 低标准入院、phantom_stay 虚假住院、bed_hanging 挂床、duplicate_charge 重复收费、sex_restricted / age_restricted 限性别 / 限年龄、over_limit_price 超限价、over_prescription 超量开药、repeat_prescription 重复开药、item_substitution 项目串换、fake_patient / fake_condition / fake_receipt 虚假就医 / 虚构病情 / 虚假票据、abusive_institution / abusive_doctor 违规机构 / 医师）",
     "level": "标签层级（case / item / institution / doctor）", "related_mdtrt_id": "关联就诊ID（分解住院的前次住院）",
     "detail": "补充说明（如 added_mcc、second_stay、涉及的目录编码）", "injected": "模拟注入（真值）",
     **{f"fee_{i:02d}": f"医疗收费项目类别 {i:02d} 的金额" for i in range(1, 15)},

@@ -43,5 +43,15 @@ def test_the_scan_finds_injected_abuse_with_high_precision_and_recall(leads: pa.
     assert score.precision >= 0.9
 
 
+# The local line rules, against the target (recall ≥ 0.9 at precision ≥ 0.8).
+@pytest.mark.parametrize("pattern", ["over_prescription", "repeat_prescription", "item_substitution", "fake_patient",
+                                     "fake_condition", "fake_receipt"])
+def test_the_scan_finds_the_local_line_patterns(leads: pa.Table, warehouse: Warehouse, pattern: str) -> None:
+    score = {s.pattern: s for s in evaluate(leads, warehouse.table("labels").to_pyarrow())}[pattern]
+    assert score.labels > 0
+    assert score.recall >= 0.9
+    assert score.precision >= 0.8
+
+
 def test_a_period_without_data_gives_no_leads(warehouse: Warehouse) -> None:
     assert scan_warehouse(warehouse, dt.date(2030, 1, 1), dt.date(2030, 12, 31)).num_rows == 0
