@@ -114,3 +114,26 @@ def test_a_write_that_would_need_its_result_is_refused() -> None:
 
     with pytest.raises(ValueError, match="RETURNING"):
         driver._compile(insert(AuditLog.__table__), postgresql.psycopg.dialect(), ("msgid",))  # implicit RETURNING id
+
+
+def test_a_connection_goes_back_to_the_pool_out_of_pipeline_mode(db_backend: str, db_factory: sessionmaker[Session]) -> None:
+    """Another thread may take the connection as soon as it is checked in: the pipeline must be over."""
+    if db_backend != "postgresql":
+        pytest.skip("pipelines are PostgreSQL's")
+    from psycopg import pq
+    from sqlalchemy import event
+
+    engine = db_factory.kw["bind"]
+    states: list[object] = []
+
+    def on_checkin(dbapi_connection: object, _record: object) -> None:
+        states.append(dbapi_connection.pgconn.pipeline_status)  # type: ignore[attr-defined]
+
+    event.listen(engine, "checkin", on_checkin)
+    try:
+        with SqlUnitOfWork(db_factory) as uow:
+            uow.write_at_commit(_MESSAGE, _message("M3"))
+            uow.commit()
+    finally:
+        event.remove(engine, "checkin", on_checkin)
+    assert states and all(state == pq.PipelineStatus.OFF for state in states)

@@ -9,7 +9,8 @@ in and come out exactly as through SQLAlchemy.
 
 - :func:`fetch` — a SELECT's rows, on the connection's open transaction.
 - :func:`send` — INSERT / UPDATE / DELETE whose results nobody reads; on PostgreSQL the unit of
-  work sends them pipelined with the ``COMMIT`` (:meth:`~yibao.store.uow.SqlUnitOfWork.write_at_commit`).
+  work sends them pipelined with the ``COMMIT`` (:func:`send_and_commit`,
+  :meth:`~yibao.store.uow.SqlUnitOfWork.write_at_commit`).
 
 Errors are SQLAlchemy's (``IntegrityError`` …), as if the statement had gone through it.
 """
@@ -132,4 +133,17 @@ def send(conn: Connection, cursor: Any, pending: Sequence[tuple[Write, Params | 
             raise _wrapped(exc, compiled, rows, dbapi_error) from exc
 
 
-__all__ = ["Params", "Write", "fetch", "send"]
+def send_and_commit(conn: Connection, cursor: Any, pending: Sequence[tuple[Write, Params | Sequence[Params]]]) -> None:
+    """PostgreSQL: :func:`send` ``pending`` and ``COMMIT``, pipelined — one round trip; an error
+    among them rolls the transaction back and is raised (as SQLAlchemy's) by the commit."""
+    dbapi = conn.connection.driver_connection
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    with dbapi.pipeline():  # type: ignore[union-attr]
+        send(conn, cursor, pending)
+        try:
+            dbapi.commit()  # type: ignore[union-attr]
+        except dbapi_error as exc:
+            raise DBAPIError.instance("COMMIT", None, exc, dbapi_error) from exc  # type: ignore[arg-type]
+
+
+__all__ = ["Params", "Write", "fetch", "send", "send_and_commit"]

@@ -135,11 +135,11 @@ class SqlUnitOfWork:
                 driver.send(conn, cursor, pending)
                 session.commit()
                 return
-            # psycopg queues the statements and the COMMIT and reads every answer in one round trip;
-            # an error among them is raised by the commit, which SQLAlchemy wraps like any other.
-            with dbapi.pipeline():  # type: ignore[union-attr]
-                driver.send(conn, cursor, pending)
-                session.commit()
+            # psycopg queues the statements and the COMMIT and reads every answer in one round trip.
+            # The driver commits inside the pipeline: SQLAlchemy's commit hands the connection back to
+            # the pool, where another thread could take it while it is still in pipeline mode.
+            driver.send_and_commit(conn, cursor, pending)
+            session.commit()  # the driver's transaction is over; this ends SQLAlchemy's
         finally:
             cursor.close()
 
