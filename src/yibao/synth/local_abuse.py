@@ -137,6 +137,25 @@ class LocalAbuse:
     marks: list[tuple[str, str, np.ndarray, np.ndarray, str]]  # kind, level, visit rows, line rows (-1 none), detail
 
 
+def _clear_of_stays(hit: np.ndarray, visits: Visits, stays: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+                    days: int) -> np.ndarray:
+    """The visits of ``hit`` whose person has no inpatient stay in the ``days`` from the visit's day
+    (visits added there would be in the ward, which the stay rules read as an alibi)."""
+    if stays is None or not len(hit):
+        return hit
+    person, adm, dscg = stays
+    mine = np.isin(person, visits.person[hit])
+    by_person: dict[int, list[tuple[int, int]]] = {}
+    for p, a, d in zip(person[mine].tolist(), adm[mine].tolist(), dscg[mine].tolist()):
+        by_person.setdefault(p, []).append((a, d))
+    keep = []
+    for v in hit.tolist():
+        first = int(visits.begin[v] // _DAY)
+        last = first + days
+        keep.append(all(d < first or a > last for a, d in by_person.get(int(visits.person[v]), ())))
+    return hit[np.array(keep, dtype=bool)]
+
+
 def _append_visits(rng: np.random.Generator, inst: Institutions, person: np.ndarray, day: np.ndarray,
                    institution: np.ndarray) -> Visits:
     begin = day * _DAY + rng.integers(8 * 3600, 17 * 3600, len(day))
@@ -157,7 +176,7 @@ def _other_institutions(rng: np.random.Generator, inst: Institutions, avoid: np.
 
 def inject_local_abuse(cfg: SynthConfig, rng: np.random.Generator, catalog: SynthCatalog, inst: Institutions,
                        persons: dict[str, np.ndarray], visits: Visits, nc: int, lines: Lines,
-                       mult: np.ndarray) -> LocalAbuse:
+                       mult: np.ndarray, stays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> LocalAbuse:
     """Inject the local kinds into a chunk. ``visits`` are the outpatient visits (global row ``nc + i``),
     ``lines`` every line of the chunk sorted by visit, ``mult`` the abuse multiplier per outpatient
     visit (0 where the visit must stay as it is). ``visits`` is changed in place (fake conditions)."""
@@ -209,7 +228,7 @@ def inject_local_abuse(cfg: SynthConfig, rng: np.random.Generator, catalog: Synt
     marks.append(("over_prescription", "item", nc + hit, rows, ""))
 
     # 重复开药: a chronic-disease visit's month of a drug, bought again at 2-3 other places within a week.
-    hit = np.flatnonzero(draw["repeat_prescription"] & (visits.med_type == "14"))
+    hit = _clear_of_stays(np.flatnonzero(draw["repeat_prescription"] & (visits.med_type == "14")), visits, stays, 8)
     item = drugs[rng.integers(0, len(drugs), len(hit))]
     count = np.maximum(1, np.floor(cfg.supply_days["14"][1] * catalog.day_dose[item] + 1e-9))
     add(nc + hit, item, count, visits.begin[hit] + 900)
@@ -220,7 +239,7 @@ def inject_local_abuse(cfg: SynthConfig, rng: np.random.Generator, catalog: Synt
     repeat = _append_visits(rng, inst, visits.person[hit][anchor], day[hit][anchor] + rng.integers(1, 8, len(anchor)),
                             places[anchor, nth])
     # 多处刷卡: the card used at three more institutions on the day of one visit.
-    hit_fp = np.flatnonzero(draw["fake_patient"])
+    hit_fp = _clear_of_stays(np.flatnonzero(draw["fake_patient"]), visits, stays, 1)
     places = _other_institutions(rng, inst, visits.institution[hit_fp], 3)
     swipe = _append_visits(rng, inst, np.repeat(visits.person[hit_fp], 3), np.repeat(day[hit_fp], 3), places.ravel())
     extra = Visits(*(np.concatenate([getattr(repeat, f), getattr(swipe, f)]) for f in Visits.__slots__))

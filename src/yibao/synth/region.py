@@ -168,7 +168,8 @@ class _ChunkBuilder:
                                               np.where(ordinary, mult, 0.0), begin, self.persons["gend"][person],
                                               self._age_at(person, begin))
         local = inject_local_abuse(cfg, local_rng, r.catalog, r.institutions, self.persons, visits, nc, lines,
-                                   np.where(ordinary, mult, 0.0)[nc:])
+                                   np.where(ordinary, mult, 0.0)[nc:],
+                                   (cases.person, cases.adm_sec // _DAY, cases.dscg_sec // _DAY))
         lines = local.lines
         item_marks = [(kind, hit, local.position[rows]) for kind, hit, rows in item_marks]
         ex = local.visits
