@@ -96,19 +96,15 @@ def scan_warehouse(warehouse: Warehouse, date_from: dt.date, date_to: dt.date,
                    params: LocalParams | None = None) -> pa.Table:
     """Run the scan on the warehouse's backend; leads sorted by rule, visit and line.
 
-    On DuckDB the parts run one after another over the fee lines the national kinds share, held once
-    as a temporary table: the process then holds one detector's working set, not all of them. Spark
-    spills by itself and pays a start-up per job, so there the parts run as one job. (Ibis cannot
-    cache a Spark expression holding in-memory tables either.)"""
+    The parts run one after another, so the backend holds one detector's working set, not all of them
+    (Spark's analyser runs out of heap on their union). DuckDB keeps the fee lines the national kinds
+    share as a temporary table; Ibis cannot cache a Spark expression holding in-memory tables."""
     tables = {name: warehouse.table(name) for name in SCAN_TABLES}
     schema = LEAD_SCHEMA.to_pyarrow()
-    if warehouse.backend != "duckdb":
-        leads = ibis.union(*scan_parts(tables, date_from, date_to, params=params)).to_pyarrow().cast(schema)
-    else:
-        with ExitStack() as held:
-            parts = scan_parts(tables, date_from, date_to, params=params,
-                               hold=lambda t: held.enter_context(t.cache()))
-            leads = pa.concat_tables([part.to_pyarrow().cast(schema) for part in parts])
+    with ExitStack() as held:
+        hold = (lambda t: held.enter_context(t.cache())) if warehouse.backend == "duckdb" else None
+        parts = scan_parts(tables, date_from, date_to, params=params, hold=hold)
+        leads = pa.concat_tables([part.to_pyarrow().cast(schema) for part in parts])
     return leads.sort_by([("rule_id", "ascending"), ("mdtrt_id", "ascending"), ("feedetl_sn", "ascending")])
 
 
