@@ -9,8 +9,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from yibao.errors import ConflictError, CoverageError, InputError, PermissionDenied
@@ -29,34 +28,21 @@ from yibao.store.models import (
 from yibao.store.protect import CertnoProtector
 from yibao.store.uow import SqlUnitOfWork
 
-PG_ADMIN = os.environ.get("YIBAO_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PROTECTOR = CertnoProtector("service-tests-secret")
 WHEN = dt.datetime(2019, 3, 1, 10)
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
 def factory(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('svc') / 'svc.sqlite3'}"
-        admin = None
-    else:
-        if os.environ.get("YIBAO_SKIP_PG") == "1":
-            pytest.skip("YIBAO_SKIP_PG=1")
-        name = f"yibao_svc_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
-    db.upgrade(url)
-    engine = db.make_engine(url)
-    made = db.session_factory(engine)
-    _seed(made)
-    yield made
-    engine.dispose()
-    if admin is not None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-        admin.dispose()
+    if request.param == "postgresql" and os.environ.get("YIBAO_SKIP_PG") == "1":
+        pytest.skip("YIBAO_SKIP_PG=1")
+    with db.scratch_database(request.param, tmp_path_factory.mktemp("svc"), prefix="yibao_svc") as url:
+        db.upgrade(url)
+        engine = db.make_engine(url)
+        made = db.session_factory(engine)
+        _seed(made)
+        yield made
+        engine.dispose()
 
 
 def _seed(factory: sessionmaker[Session]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,16 @@ from yibao.config import Settings
 def store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with database("sqlite", tmp_path_factory.mktemp("gw")) as url:
         seed(url)
+        yield url
+
+
+@pytest.fixture(scope="module")
+def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same seeded store on a fresh PostgreSQL database, for the modules that need the real server."""
+    if os.environ.get("YIBAO_SKIP_PG") == "1":
+        pytest.skip("YIBAO_SKIP_PG=1")
+    with database("postgresql", tmp_path_factory.mktemp("pg")) as url:
+        seed(url, people=20)
         yield url
 
 

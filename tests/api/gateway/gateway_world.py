@@ -17,8 +17,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from yibao.api.gateway.credentials import set_secret
 from yibao.store import db
@@ -26,7 +24,6 @@ from yibao.store.models import CatalogItem, CoveragePeriod, Institution, Person,
 from yibao.store.protect import CertnoProtector
 from yibao.store.uow import SqlUnitOfWork
 
-PG_ADMIN_URL = os.environ.get("YIBAO_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SECRET_KEY = "gateway-tests-secret-key-0123456789"
 SECRETS = {"H1": "h1-interface-secret", "H2": "h2-interface-secret"}
 REGION = "330902"
@@ -52,23 +49,9 @@ def psn_no(n: int) -> str:
 @contextmanager
 def database(backend: str, directory: Path) -> Iterator[str]:
     """A new migrated database on ``backend`` (``sqlite`` or ``postgresql``), dropped afterwards."""
-    if backend == "sqlite":
-        url = f"sqlite:///{directory / f'gw_{uuid.uuid4().hex[:8]}.sqlite3'}"
+    with db.scratch_database(backend, directory, prefix="yibao_gw") as url:
         db.upgrade(url)
         yield url
-        return
-    name = f"yibao_gw_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-        db.upgrade(url)
-        yield url
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 def seed(url: str, people: int = 20) -> None:

@@ -7,14 +7,12 @@ errors arrive only when the pipeline is read (at the commit), not statement by s
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from gateway_world import SECRET_KEY, His, database, seed
+from gateway_world import SECRET_KEY, His
 from sqlalchemy import Engine, func, select
 
 from yibao.api.app import create_app
@@ -24,15 +22,6 @@ from yibao.store.models import AnnualAccumulator, AuditLog, FeeDetail, MessageLo
 
 pytestmark = [pytest.mark.pg]
 WRITTEN = (Visit, FeeDetail, Settlement, SettlementDetail, AnnualAccumulator, MessageLog)
-
-
-@pytest.fixture(scope="module")
-def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if os.environ.get("YIBAO_SKIP_PG") == "1":
-        pytest.skip("YIBAO_SKIP_PG=1")
-    with database("postgresql", tmp_path_factory.mktemp("pg")) as url:
-        seed(url, people=20)
-        yield url
 
 
 @pytest.fixture(scope="module")

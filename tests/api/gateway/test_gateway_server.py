@@ -23,17 +23,6 @@ from yibao.store.models import AnnualAccumulator, MessageLog, Settlement, Settle
 pytestmark = [pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import os
-
-    if os.environ.get("YIBAO_SKIP_PG") == "1":
-        pytest.skip("YIBAO_SKIP_PG=1")
-    with database("postgresql", tmp_path_factory.mktemp("pg")) as url:
-        seed(url, people=20)
-        yield url
-
-
 def _his(server: Server) -> His:
     his = His(httpx.Client(base_url=server.base_url, timeout=30.0), "H1")
     his.sign_in()
