@@ -212,7 +212,7 @@ class Server:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> Server:
+    def start(self, timeout: float = 120.0) -> Server:  # generous: uvicorn workers start slowly on a loaded 2-core machine
         import subprocess
         import sys
         import time
