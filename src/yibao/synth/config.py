@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from yibao.supervision.scan.model import PATTERN_NAMES
+
 # Five-year age bands 0-4 … 85-89, 90+ (19 bands). Shape of an ageing Chinese prefecture city:
 # China 7th census (2020) national pyramid shifted older so that 60+ ≈ 28 % and 65+ ≈ 21 %, as in
 # cities such as Nantong or Shanghai's suburbs (assumption built on the census shape).
@@ -27,23 +29,15 @@ MDC_SHARES: dict[str, float] = {
 }
 
 
-# Chinese names of the ground-truth label kinds (the ``labels`` table's ``kind``).
-LABEL_NAMES: dict[str, str] = {
-    "split_hospitalisation": "分解住院",
-    "upcoding": "高套分值",
-    "low_standard_admission": "低标准入院",
-    "phantom_stay": "虚假住院",
-    "bed_hanging": "挂床住院",
-    "duplicate_charge": "重复收费",
-    "sex_restricted": "限定性别项目违规",
-    "age_restricted": "限定年龄项目违规",
-    "over_limit_price": "超限价收费",
-    "over_prescription": "超量开药",
-    "repeat_prescription": "重复开药",
-    "fake_patient": "虚假就医（冒名/多处刷卡）",
-    "fake_condition": "虚构病情（无登记慢特病）",
-    "fake_receipt": "虚假票据（明细与就诊不符）",
-    "item_substitution": "项目串换（高价规格替代）",
+# Chinese names of the ground-truth label kinds (the ``labels`` table's ``kind``): a behaviour a
+# detector finds is named as its leads are (one word for one behaviour); the entity labels are the
+# generator's own.
+_DETECTED_KINDS = (
+    "split_hospitalisation", "upcoding", "low_standard_admission", "phantom_stay", "bed_hanging", "duplicate_charge",
+    "sex_restricted", "age_restricted", "over_limit_price", "over_prescription", "repeat_prescription", "fake_patient",
+    "fake_condition", "fake_receipt", "item_substitution",
+)
+LABEL_NAMES: dict[str, str] = {kind: PATTERN_NAMES[kind] for kind in _DETECTED_KINDS} | {
     "abusive_institution": "违规高发机构",
     "abusive_doctor": "违规高发医师",
 }

@@ -24,7 +24,7 @@ LEAD_SCHEMA = ibis.schema({
     "trace": "string",  # 规则轨迹: rule, entry / parameters version and the thresholds applied
 })
 
-# Pattern words (违规类型) shared with the synthetic region's labels.
+# Pattern words (违规类型); the synthetic region names its ground-truth labels with them too.
 PATTERN_NAMES: dict[str, str] = {
     "split_hospitalisation": "分解住院",
     "upcoding": "高套分值",
