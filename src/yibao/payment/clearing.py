@@ -75,6 +75,18 @@ def fund_amounts(rule: PointValue, budget: Decimal, fund_pay_ratio: Decimal, poi
 
 
 @dataclass(frozen=True)
+class FundResult:
+    """One fund's (职工 / 居民) month or year under the point method, as DIP and DRG both report it."""
+
+    insutype: str
+    budget: Decimal
+    point_value: Decimal
+    points: Decimal
+    paid_total: Decimal  # Σ institution amounts (== budget in floating mode)
+    institutions: int
+
+
+@dataclass(frozen=True)
 class Adjustment:
     """One line of a statement's adjustments: a signed amount and why."""
 
@@ -189,6 +201,6 @@ def annual_clearing(params: Clearing, rule: PointValue, budget: Decimal, fund_pa
 
 
 __all__ = [
-    "Adjustment", "ClearingLine", "InstitutionYear", "MonthlyLine", "advance_payments", "allocate",
+    "Adjustment", "ClearingLine", "FundResult", "InstitutionYear", "MonthlyLine", "advance_payments", "allocate",
     "annual_clearing", "expected_point_value", "fund_amounts", "monthly_settlement", "point_value",
 ]

@@ -39,13 +39,9 @@ RATIO = pa.decimal128(9, 6)
 
 
 @dataclass(frozen=True)
-class FundResult:
-    insutype: str
-    budget: Decimal
-    point_value: Decimal
-    points: Decimal
-    paid_total: Decimal  # Σ institution amounts (== budget in floating mode)
-    institutions: int
+class FundResult(clearing.FundResult):
+    """A fund's DIP month or year: the point method's figures, plus cross-region cases and the fund ratio."""
+
     cross_amount: Decimal
     fund_pay_ratio: Decimal  # 基金支付比例 of the point value (Σ fund payment ÷ Σ cost of the local cases)
 

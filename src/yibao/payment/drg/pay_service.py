@@ -26,6 +26,7 @@ import pyarrow as pa
 from yibao.errors import ConflictError, ErrorCode, InputError, NotFoundError
 from yibao.money import fen
 from yibao.payment import clearing
+from yibao.payment.clearing import FundResult
 from yibao.payment.runs import cached, last_year_fund, monthly_paid, optional_table
 from yibao.payment.drg.batch import INPUT_COLUMNS, barrier, group_table
 from yibao.payment.drg.payment import fund_budget, month_budget, with_amounts
@@ -58,16 +59,6 @@ class BaseSummary:
     unstable: int
     budgets: dict[str, Decimal]
     expected_pv: dict[str, Decimal]
-
-
-@dataclass(frozen=True)
-class FundResult:
-    insutype: str
-    budget: Decimal
-    point_value: Decimal
-    points: Decimal
-    paid_total: Decimal  # Σ institution amounts (== budget in floating mode)
-    institutions: int
 
 
 def group_cases(wh: Warehouse) -> int:
