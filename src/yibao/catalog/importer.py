@@ -1,8 +1,9 @@
 """Read a 医保目录 file (Excel ``.xlsx`` or CSV) into catalog rows — all of them, or none.
 
 Columns are the national names ``med_list_codg, name, list_type, chrgitm_lv, med_chrgitm_type,
-selfpay_prop, pric_uplmt_amt, begndate, enddate`` or their Chinese headers (医疗目录编码, 名称,
-目录类别, 收费项目等级, 医疗收费项目类别, 先行自付比例, 支付标准, 开始日期, 结束日期 …). Codes may be
+selfpay_prop, pric_uplmt_amt, begndate, enddate, day_dose, genname_codg`` or their Chinese headers
+(医疗目录编码, 名称, 目录类别, 收费项目等级, 医疗收费项目类别, 先行自付比例, 支付标准, 开始日期,
+结束日期, 每日用量, 通用名编号 …); ``day_dose`` and ``genname_codg`` are optional columns. Codes may be
 written as the code (``02``) or the label (``乙类``). Every bad row is reported with its row number
 (as the spreadsheet shows it, header = row 1), the field and the reason; if any row is bad,
 :class:`ImportRejected` carries them all and nothing is returned to import.
@@ -32,6 +33,8 @@ FIELDS = (
     "pric_uplmt_amt",
     "begndate",
     "enddate",
+    "day_dose",
+    "genname_codg",
 )
 REQUIRED = ("med_list_codg", "name", "list_type", "chrgitm_lv", "med_chrgitm_type", "begndate")
 
@@ -57,6 +60,12 @@ HEADER_ALIASES: dict[str, str] = {
     "生效日期": "begndate",
     "结束日期": "enddate",
     "失效日期": "enddate",
+    "每日用量": "day_dose",
+    "日用量": "day_dose",
+    "日剂量": "day_dose",
+    "通用名编号": "genname_codg",
+    "通用名编码": "genname_codg",
+    "通用名代码": "genname_codg",
 }
 
 LIST_TYPE_LABELS = {"西药中成药": "101", "西药": "101", "中成药": "101", "中药饮片": "102", "医疗服务项目": "201", "医用耗材": "301"}
@@ -172,6 +181,8 @@ def _field_values(raw: dict[str, str], number: int) -> tuple[CatalogRow | None, 
     take("pric_uplmt_amt", lambda v: _decimal(v, places=6))
     take("begndate", _date)
     take("enddate", _date)
+    take("day_dose", _dose)
+    take("genname_codg", lambda v: v if len(v) <= 50 else _fail("长度超过 50"))
     begin, end = values.get("begndate"), values.get("enddate")
     if isinstance(begin, dt.date) and isinstance(end, dt.date) and end < begin:
         problems.append(RowProblem(number, "enddate", "结束日期早于开始日期"))
@@ -183,8 +194,10 @@ def _field_values(raw: dict[str, str], number: int) -> tuple[CatalogRow | None, 
         list_type=ListType(values["list_type"]),
         chrgitm_lv=ChargeLevel(values["chrgitm_lv"]),
         med_chrgitm_type=str(values["med_chrgitm_type"]),
-        selfpay_prop=values.get("selfpay_prop", Decimal("0")),  # type: ignore[arg-type]
+        selfpay_prop=values.get("selfpay_prop", Decimal(0)),  # type: ignore[arg-type]
         pric_uplmt_amt=values.get("pric_uplmt_amt"),  # type: ignore[arg-type]
+        day_dose=values.get("day_dose"),  # type: ignore[arg-type]
+        genname_codg=values.get("genname_codg"),  # type: ignore[arg-type]
     )
     return CatalogRow(entry, values["begndate"], values.get("enddate")), []  # type: ignore[arg-type]
 
@@ -199,6 +212,16 @@ def _ratio(value: str) -> Decimal:
         number = number / 100
     if number > 1:
         raise _Bad("比例应在 0 与 1 之间")
+    return number
+
+
+def _dose(value: str) -> Decimal:
+    """每日用量 in billing units: positive, at most 4 decimals (DECIMAL(10, 4))."""
+    number = _decimal(value, places=4)
+    if number == 0:
+        raise _Bad("应大于 0（非药品请留空）")
+    if number >= 1_000_000:
+        raise _Bad("超过 999999.9999")
     return number
 
 

@@ -40,6 +40,9 @@ class CatalogEntry:
     ``selfpay_prop`` is the 先行自付 share of a 乙类 entry (0 for 甲类; ignored for 丙类).
     ``pric_uplmt_amt`` is the payment standard or price cap per unit; the part of a unit price above
     it is 超限价自费 (``overlmt_selfpay``). ``None`` means no cap.
+    ``day_dose`` is a drug's daily dose in billing units (0.25: a quarter of a box a day), which turns a
+    count into days of supply; ``genname_codg`` groups the specifications of one generic drug
+    (通用名编号). Both ``None`` where the catalog does not give them.
     """
 
     med_list_codg: str
@@ -47,8 +50,10 @@ class CatalogEntry:
     list_type: ListType
     chrgitm_lv: ChargeLevel
     med_chrgitm_type: str
-    selfpay_prop: Decimal = Decimal("0")
+    selfpay_prop: Decimal = Decimal(0)
     pric_uplmt_amt: Decimal | None = None
+    day_dose: Decimal | None = None
+    genname_codg: str | None = None
 
 
 __all__ = ["CatalogEntry", "ChargeLevel", "ListType"]

@@ -96,6 +96,8 @@ def _values(row: CatalogRow, stamp: dt.datetime) -> dict[str, object]:
         "med_chrgitm_type": entry.med_chrgitm_type,
         "selfpay_prop": entry.selfpay_prop,
         "pric_uplmt_amt": entry.pric_uplmt_amt,
+        "day_dose": entry.day_dose,
+        "genname_codg": entry.genname_codg,
         "enddate": row.enddate,
         "updated_at": stamp,
     }

@@ -24,6 +24,8 @@ class CatalogItemPublic(Output):
     med_chrgitm_type: str
     selfpay_prop: Decimal
     pric_uplmt_amt: Decimal | None
+    day_dose: Decimal | None
+    genname_codg: str | None
     admdvs: str
     begndate: dt.date
     enddate: dt.date | None

@@ -27,7 +27,7 @@ from yibao.catalog.model import CatalogEntry, ChargeLevel, ListType
 from yibao.store.models.base import Base, now
 from yibao.store.models.ledger import Settlement
 from yibao.store.models.visits import Visit
-from yibao.store.types import Ratio, UnitPrice
+from yibao.store.types import ExactDecimal, Ratio, UnitPrice
 
 NATIONAL_ADMDVS = "000000"
 
@@ -51,6 +51,8 @@ class CatalogItem(Base):
     med_chrgitm_type: Mapped[str] = mapped_column(String(6))  # 医疗收费项目类别
     selfpay_prop: Mapped[Decimal] = mapped_column(Ratio(), default=Decimal("0"))  # 先行自付比例
     pric_uplmt_amt: Mapped[Decimal | None] = mapped_column(UnitPrice())  # 支付标准/限价
+    day_dose: Mapped[Decimal | None] = mapped_column(ExactDecimal(10, 4))  # 每日用量（计价单位）, drugs only
+    genname_codg: Mapped[str | None] = mapped_column(String(50), index=True)  # 通用名编号 (0005_catalog_dose)
     admdvs: Mapped[str] = mapped_column(String(6), default=NATIONAL_ADMDVS)
     begndate: Mapped[date] = mapped_column(Date)
     enddate: Mapped[date | None] = mapped_column(Date)
@@ -65,6 +67,8 @@ class CatalogItem(Base):
             med_chrgitm_type=self.med_chrgitm_type,
             selfpay_prop=self.selfpay_prop,
             pric_uplmt_amt=self.pric_uplmt_amt,
+            day_dose=self.day_dose,
+            genname_codg=self.genname_codg,
         )
 
 
