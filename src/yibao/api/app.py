@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from fastapi import FastAPI
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from yibao.api.gateway import Gateway
+from yibao.api.gateway import FastPath, Gateway
 from yibao.api.gateway import router as gateway_router
 from yibao.api.gateway.credentials import Credentials
 from yibao.config import Settings, get_settings
@@ -24,6 +25,9 @@ from yibao.store.protect import CertnoProtector
 PG_POOL_SIZE = 40
 """One connection per thread of the worker's thread pool (anyio's default limit is 40): a smaller
 pool with overflow closed and reopened connections under load (a PostgreSQL backend per request)."""
+GATEWAY_THREADS = 16
+"""Threads answering ``/fsi/api`` per process: enough to keep the database busy while others wait on
+it; more only add GIL hand-offs (each thread is mostly waiting on a round trip)."""
 
 
 def build_engine(url: str, pool_size: int = PG_POOL_SIZE) -> Engine:
@@ -66,14 +70,16 @@ def create_app(settings: Settings | None = None, *, warehouse_dir: Path | None =
         description="国家医保接口报文网关（POST /fsi/api）与医保局 REST 接口（/api）。",
     )
     app.state.engine = engine
-    app.state.gateway = Gateway(
+    gateway = app.state.gateway = Gateway(
         factory=factory,
         protector=CertnoProtector(settings.secret_key),
         credentials=Credentials(factory),
         warehouse_dir=warehouse_dir if warehouse_dir is not None else settings.warehouse_dir,
         write_lock=threading.Lock() if engine.dialect.name == "sqlite" else None,
+        threads=ThreadPoolExecutor(GATEWAY_THREADS, thread_name_prefix="fsi"),
     )
     app.include_router(gateway_router)
+    app.add_middleware(FastPath, gateway=gateway)
     _bureau(app, factory, settings)
 
     return app
@@ -96,4 +102,4 @@ def _bureau(app: FastAPI, factory: object, settings: Settings) -> None:
     install(app)
 
 
-__all__ = ["PG_POOL_SIZE", "build_engine", "create_app", "warm_up"]
+__all__ = ["GATEWAY_THREADS", "PG_POOL_SIZE", "build_engine", "create_app", "warm_up"]

@@ -105,9 +105,9 @@ def _values(row: CatalogRow, stamp: dt.datetime) -> dict[str, object]:
 
 def _invalidate_settlement_cache() -> None:
     # The settlement service caches the catalog per process; an import in this process must show at once.
-    from yibao.settlement.service import invalidate_catalog_cache
+    from yibao.settlement.service import invalidate_reference_data
 
-    invalidate_catalog_cache()
+    invalidate_reference_data()
 
 
 def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:

@@ -105,6 +105,9 @@ def activate(uow: SqlUnitOfWork, pack_id: str, version: str, effective_from: dt.
         row.activated_by = activated_by
         row.activated_at = now()
         uow.commit()
+        from yibao.settlement.service import invalidate_reference_data  # the settlement service's cache
+
+        invalidate_reference_data()
         log.info("政策包已启用 pack_id=%s version=%s effective_from=%s", pack_id, version, effective_from)
         return StoredPack(row, parse_pack(row.toml_text, origin=f"{pack_id}@{version}"))
 
@@ -146,13 +149,22 @@ def diff_versions(uow: SqlUnitOfWork, a: tuple[str, str], b: tuple[str, str]) ->
         return diff(_any_pack(uow.session, *a), _any_pack(uow.session, *b))
 
 
+_parsed: dict[str, PolicyPack] = {}
+"""Parsed packs by the SHA-256 of their text: parsing and validating a pack costs milliseconds, and
+the settlement service asks for the activated packs again every ``REFERENCE_TTL_SECONDS``."""
+
+
 def packs_for(session: Session) -> tuple[PolicyPack, ...]:
     """Bundled packs plus every activated stored pack (its ``valid_from`` = the activation date)."""
-    rows = session.scalars(select(PolicyPackVersion).where(PolicyPackVersion.effective_from.is_not(None))).all()
+    v = PolicyPackVersion
+    rows = session.execute(select(v.sha256, v.pack_id, v.version, v.effective_from).where(v.effective_from.is_not(None))).all()
     stored = []
-    for row in rows:
-        pack = parse_pack(row.toml_text, origin=f"{row.pack_id}@{row.version}")
-        stored.append(pack.model_copy(update={"valid_from": row.effective_from}))
+    for sha256, pack_id, version, effective_from in rows:
+        pack = _parsed.get(sha256)
+        if pack is None:
+            text = session.scalars(select(v.toml_text).where(v.pack_id == pack_id, v.version == version)).one()
+            pack = _parsed[sha256] = parse_pack(text, origin=f"{pack_id}@{version}")
+        stored.append(pack.model_copy(update={"valid_from": effective_from}))
     return (*bundled_packs(), *stored)
 
 

@@ -10,9 +10,11 @@ Concurrency: :func:`settle_visit` locks the visit row, then the person's annual 
 ``BEGIN IMMEDIATE``), so two settlements of one person never both see the same threshold or cap
 room, and one visit is never settled twice.
 
-Reference data that every call needs is cached per process: policy packs (bundled, parsed once)
-the catalog of a region (:func:`load_catalog`) and an institution's level (:func:`institution_profile`),
-refreshed after ``CATALOG_TTL_SECONDS`` or on :func:`invalidate_catalog_cache`.
+Reference data that every call needs is cached per process: the policy packs — bundled and those
+the bureau activated in the store — (:func:`policy_packs`), the catalog of a region
+(:func:`load_catalog`) and an institution's level (:func:`institution_profile`), refreshed after
+``REFERENCE_TTL_SECONDS`` or at once in this process on :func:`invalidate_reference_data` (an
+import or an activation calls it; other processes see the change within the TTL).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from yibao.errors import ConflictError, ErrorCode, InputError, NotFoundError, Pe
 from yibao.money import ZERO
 from yibao.policy.loader import pack_in_force
 from yibao.policy.schema import IDENTITY_CODES, PolicyPack
+from yibao.policy.service import packs_for
 from yibao.settlement import engine, hot_path
 from yibao.settlement.accumulators import Accumulators
 from yibao.settlement.hot_path import VisitRow
@@ -56,7 +59,7 @@ from yibao.store.models import (
 from yibao.store.models.gateway import NATIONAL_ADMDVS
 from yibao.store.uow import SqlUnitOfWork
 
-CATALOG_TTL_SECONDS = 30.0
+REFERENCE_TTL_SECONDS = 30.0
 OUTPATIENT_MED_TYPES = frozenset({"11", "12", "13", "14", "51"})
 INPATIENT_MED_TYPES = frozenset({"21", "22", "23", "24", "52"})
 
@@ -109,11 +112,28 @@ def _store_key(session: Session) -> str:
     return str(session.get_bind().url)
 
 
-def invalidate_catalog_cache() -> None:
-    """Forget cached catalogs and institution profiles (call after an import in this process)."""
+def invalidate_reference_data() -> None:
+    """Forget cached packs, catalogs and institution profiles (after an import or an activation)."""
     with _catalog_lock:
         _catalog_cache.clear()
         _institution_cache.clear()
+        _packs_cache.clear()
+
+
+_packs_cache: dict[str, tuple[float, tuple[PolicyPack, ...]]] = {}
+
+
+def policy_packs(session: Session) -> tuple[PolicyPack, ...]:
+    """The bundled packs and those activated in the store (:func:`yibao.policy.service.packs_for`)."""
+    key = _store_key(session)
+    with _catalog_lock:
+        cached = _packs_cache.get(key)
+    if cached is not None and time.monotonic() - cached[0] < REFERENCE_TTL_SECONDS:
+        return cached[1]
+    packs = packs_for(session)
+    with _catalog_lock:
+        _packs_cache[key] = (time.monotonic(), packs)
+    return packs
 
 
 def load_catalog(session: Session, admdvs: str, on: dt.date) -> Mapping[str, CatalogEntry]:
@@ -121,7 +141,7 @@ def load_catalog(session: Session, admdvs: str, on: dt.date) -> Mapping[str, Cat
     key = (_store_key(session), admdvs, on)
     with _catalog_lock:
         cached = _catalog_cache.get(key)
-        if cached is not None and time.monotonic() - cached[0] < CATALOG_TTL_SECONDS:
+        if cached is not None and time.monotonic() - cached[0] < REFERENCE_TTL_SECONDS:
             return cached[1]
     query = select(CatalogItem).where(
         CatalogItem.admdvs.in_((NATIONAL_ADMDVS, admdvs)),
@@ -143,7 +163,7 @@ def institution_profile(session: Session, fixmedins_code: str) -> tuple[str, boo
     key = (_store_key(session), fixmedins_code)
     with _catalog_lock:
         cached = _institution_cache.get(key)
-    if cached is not None and time.monotonic() - cached[0] < CATALOG_TTL_SECONDS:
+    if cached is not None and time.monotonic() - cached[0] < REFERENCE_TTL_SECONDS:
         return cached[1]
     institution = session.get(Institution, fixmedins_code)
     if institution is None:
@@ -216,8 +236,8 @@ def live_settlement(uow: SqlUnitOfWork, mdtrt_id: str) -> str | None:
     return uow.session.scalars(query.limit(1)).first()
 
 
-def policy_for(person: Person, on: dt.date) -> PolicyPack:
-    return pack_in_force(person.insuplc_admdvs, on)
+def policy_for(session: Session, person: Person, on: dt.date) -> PolicyPack:
+    return pack_in_force(person.insuplc_admdvs, on, policy_packs(session))
 
 
 
@@ -270,7 +290,7 @@ def _run_engine(
     uow: SqlUnitOfWork, claim: Claim, visit: VisitRow, counters: Mapping[str, str | int]
 ) -> tuple[EngineSettlement, Accumulators]:
     day = claim.setl_date
-    policy = pack_in_force(visit.insuplc_admdvs, day)
+    policy = pack_in_force(visit.insuplc_admdvs, day, policy_packs(uow.session))
     coverage = visit.coverage_on(claim.begndate)
     acc = Accumulators.from_dict({"psn_no": claim.psn_no, "fund_year": day.year, "insutype": claim.insutype, **counters})
     catalog = load_catalog(uow.session, claim.mdtrtarea_admvs, day)
@@ -444,7 +464,7 @@ def reverse_settlement(uow: SqlUnitOfWork, caller: Caller, setl_id: str, psn_no:
 
 
 __all__ = [
-    "CATALOG_TTL_SECONDS",
+    "REFERENCE_TTL_SECONDS",
     "INPATIENT_MED_TYPES",
     "OUTPATIENT_MED_TYPES",
     "Caller",
@@ -453,7 +473,8 @@ __all__ = [
     "coverage_of",
     "engine_person",
     "institution_profile",
-    "invalidate_catalog_cache",
+    "invalidate_reference_data",
+    "policy_packs",
     "load_catalog",
     "new_id",
     "presettle_visit",

@@ -154,7 +154,7 @@ def upload_fees(uow: SqlUnitOfWork, caller: Caller, lines: Sequence[FeeLine]) ->
     extra = uow.session.get(VisitExtra, mdtrt_id)
     region = extra.mdtrtarea_admvs if extra else caller.mdtrtarea_admvs
     seen = {fee.feedetl_sn for fee in visit.fee_details}
-    rules = policy_for(person, caller.when.date()).rules(visit.insutype)
+    rules = policy_for(uow.session, person, caller.when.date()).rules(visit.insutype)
     out: list[dict[str, object]] = []
     for n, line in enumerate(lines):
         where = f"feedetail[{n}]"
