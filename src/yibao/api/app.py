@@ -14,8 +14,9 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from starlette.types import Receive, Scope, Send
 
-from yibao.api.gateway import FastPath, Gateway
+from yibao.api.gateway import Gateway, is_message, serve_message
 from yibao.api.gateway import router as gateway_router
 from yibao.api.gateway.credentials import Credentials
 from yibao.config import Settings, get_settings
@@ -25,7 +26,7 @@ from yibao.store.protect import CertnoProtector
 PG_POOL_SIZE = 40
 """One connection per thread of the worker's thread pool (anyio's default limit is 40): a smaller
 pool with overflow closed and reopened connections under load (a PostgreSQL backend per request)."""
-GATEWAY_THREADS = 16
+GATEWAY_THREADS = 4
 """Threads answering ``/fsi/api`` per process: enough to keep the database busy while others wait on
 it; more only add GIL hand-offs (each thread is mostly waiting on a round trip)."""
 
@@ -58,19 +59,30 @@ def warm_up() -> None:
     rule_index()
 
 
+class ServiceApp(FastAPI):
+    """FastAPI, except that national-interface messages are answered before its middleware and
+    routing (:func:`~yibao.api.gateway.endpoint.serve_message`); the route stays in the OpenAPI docs."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if is_message(scope):
+            await serve_message(self.state.gateway, scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, *, warehouse_dir: Path | None = None, engine: Engine | None = None) -> FastAPI:
     """The application for ``settings`` (default: the environment's). The database must be migrated."""
     settings = settings or get_settings()
     warm_up()
     engine = engine or build_engine(settings.db_url)
     factory = session_factory(engine)
-    app = FastAPI(
+    app = ServiceApp(
         title="yibao 医保结算服务",
         version="1.0",
         description="国家医保接口报文网关（POST /fsi/api）与医保局 REST 接口（/api）。",
     )
     app.state.engine = engine
-    gateway = app.state.gateway = Gateway(
+    app.state.gateway = Gateway(
         factory=factory,
         protector=CertnoProtector(settings.secret_key),
         credentials=Credentials(factory),
@@ -79,7 +91,6 @@ def create_app(settings: Settings | None = None, *, warehouse_dir: Path | None =
         threads=ThreadPoolExecutor(GATEWAY_THREADS, thread_name_prefix="fsi"),
     )
     app.include_router(gateway_router)
-    app.add_middleware(FastPath, gateway=gateway)
     _bureau(app, factory, settings)
 
     return app
@@ -102,4 +113,4 @@ def _bureau(app: FastAPI, factory: object, settings: Settings) -> None:
     install(app)
 
 
-__all__ = ["GATEWAY_THREADS", "PG_POOL_SIZE", "build_engine", "create_app", "warm_up"]
+__all__ = ["GATEWAY_THREADS", "PG_POOL_SIZE", "ServiceApp", "build_engine", "create_app", "warm_up"]

@@ -5,6 +5,6 @@ Modules: ``envelope`` (request/answer, Chinese errors), ``schemas`` (``input`` p
 (4101A), ``review`` (3101/3102), ``endpoint`` (``POST /fsi/api``: idempotency, audit, one transaction).
 """
 
-from yibao.api.gateway.endpoint import PATH, FastPath, Gateway, process, router
+from yibao.api.gateway.endpoint import PATH, Gateway, is_message, process, router, serve_message
 
-__all__ = ["PATH", "FastPath", "Gateway", "process", "router"]
+__all__ = ["PATH", "Gateway", "is_message", "process", "router", "serve_message"]

@@ -39,7 +39,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from yibao.api.gateway.credentials import INSTITUTION_HEADER, SECRET_HEADER, Credentials
 from yibao.api.gateway.envelope import MAX_BODY_BYTES, Answer, Envelope, body_hash, decode, parse_envelope, render
@@ -209,16 +209,6 @@ def _record_call(gateway: Gateway, env: Envelope | None, authenticated: bool, er
         session.commit()
 
 
-router = APIRouter(tags=["国家医保接口"])
-
-_OPENAPI_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": Envelope.model_json_schema(ref_template="#/components/schemas/{model}")}},
-    }
-}
-
-
 async def answer_http(gateway: Gateway, raw_headers: Iterable[tuple[bytes, bytes]], receive: Receive) -> tuple[int, bytes]:
     """Read one message (refusing an oversized body before reading it all) and answer it on the
     gateway's threads; HTTP status and body."""
@@ -247,24 +237,19 @@ async def answer_http(gateway: Gateway, raw_headers: Iterable[tuple[bytes, bytes
     return await loop.run_in_executor(gateway.threads, process, gateway, b"".join(chunks), headers)
 
 
-class FastPath:
-    """ASGI middleware answering ``POST /fsi/api`` before FastAPI's routing: the envelope carries its
-    own validation, errors and audit, and FastAPI's per-request machinery (routing, dependency
-    solving, the response class, anyio's thread hand-off) cost about a third of a settlement's CPU.
-    Every other request, and the route's OpenAPI entry, stay FastAPI's."""
+def is_message(scope: Scope) -> bool:
+    """Is this request a national-interface message (``POST /fsi/api``)?"""
+    return scope["type"] == "http" and scope["path"] == PATH and scope["method"] == "POST"
 
-    def __init__(self, app: ASGIApp, gateway: Gateway) -> None:
-        self.app = app
-        self.gateway = gateway
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        status, body = await answer_http(self.gateway, scope["headers"], receive)
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", _JSON_BYTES), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+async def serve_message(gateway: Gateway, scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer ``POST /fsi/api`` as a bare ASGI call: the envelope carries its own validation, errors
+    and audit, and FastAPI's per-request machinery (middleware, routing, dependency solving, the
+    response class, anyio's thread hand-off) cost about a third of a settlement's CPU."""
+    status, body = await answer_http(gateway, scope["headers"], receive)
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", _JSON_BYTES), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 router = APIRouter(tags=["国家医保接口"])
@@ -289,11 +274,11 @@ _OPENAPI_BODY = {
     },
 )
 async def fsi_api(request: Request) -> Response:
-    """Every transaction through one envelope; see the module docstring. With :class:`FastPath`
-    installed (``create_app`` does) requests are answered there; this route documents the endpoint
-    and serves an app that mounts the router alone."""
+    """Every transaction through one envelope; see the module docstring. ``create_app``'s application
+    answers messages before routing (:func:`serve_message`); this route documents the endpoint and
+    serves an app that mounts the router alone."""
     status, body = await answer_http(request.app.state.gateway, request.scope["headers"], request.receive)
     return Response(body, status_code=status, media_type=_JSON)
 
 
-__all__ = ["PATH", "FastPath", "Gateway", "answer_http", "process", "router"]
+__all__ = ["PATH", "Gateway", "answer_http", "is_message", "process", "router", "serve_message"]
