@@ -1,5 +1,5 @@
 """超量开药, 重复开药 and 项目串换 on hand-made fee lines: each fires on the behaviour and not on its near
-miss, in the post-event scan and (超量开药) in the single-visit review."""
+miss, in the post-event scan and (超量开药, 重复开药) in the single-visit review."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ import pytest
 from yibao.store.warehouse import SCHEMAS
 from yibao.supervision.local.params import LocalParams, load_local_params
 from yibao.supervision.local.prescriptions import over_prescription, repeat_prescription
-from yibao.supervision.local.substitution import item_substitution
-from yibao.supervision.review import OrderLine, Person, Visit, check_visit
+from yibao.supervision.local.substitution import div_half_up, floor_div, item_substitution
+from yibao.supervision.review import Dispensed, Hit, OrderLine, Person, Visit, check_visit, to_national
+from yibao.supervision.rules.model import Stage
 
 D0 = dt.date(2025, 3, 1)
 # Drug A: one unit lasts 10 days (0.1 a day); drug B: 4 units a day; an item has no dose. G1 and G2 are
@@ -193,3 +194,120 @@ def test_the_same_share_as_the_peers_or_too_few_lines_is_not_item_substitution(p
     for inst in ("H2", "H3", "H4"):
         _dispense(c, inst, n_dear=1, n_plain=11)
     assert _substitution(c, params) == []
+
+
+# -- 重复开药 in the single-visit review (事中) ------------------------------------------------------
+
+GENERIC = {c: "GEN1" for c, *_ in CATALOG if c[0] == "G"}
+PRICE = {c: Decimal(p) for c, _, _, p in CATALOG}
+
+
+def _earlier(mdtrt_id: str, day: dt.date, code: str, cnt: int, med_type: str = "14", inst: str = "H1") -> Dispensed:
+    return Dispensed(mdtrt_id, inst, med_type, code, Decimal(cnt), dt.datetime.combine(day, dt.time(9)))
+
+
+def _now(day: dt.date, lines: tuple[tuple[str, int], ...], med_type: str = "11") -> Visit:
+    when = dt.datetime.combine(day, dt.time(10))
+    order = tuple(OrderLine(f"{i + 1}", code, PRICE[code], Decimal(cnt), PRICE[code] * cnt, when)
+                  for i, (code, cnt) in enumerate(lines))
+    return Visit("MNOW", Person("P1", "1", dt.date(1960, 1, 1)), "310", med_type, "2", order, "H2")
+
+
+def _by_generic_name(params: LocalParams, on: bool = True) -> LocalParams:
+    return dataclasses.replace(params, repeat_prescription=dataclasses.replace(
+        params.repeat_prescription, same_generic_name=on))
+
+
+def _repeat_hits(visit: Visit, dispensed: list[Dispensed], local: LocalParams | None = None) -> list[Hit]:
+    hits = check_visit(visit, doses=DOSES, generic=GENERIC, dispensed=dispensed, local=local)
+    return [h for h in hits if h.rule_id == "LOCAL-REPEATRX"]
+
+
+def test_the_review_finds_a_drug_given_again_while_the_earlier_supply_lasts() -> None:
+    earlier = [_earlier("M0", D0, "DRUGB", 112)]  # 28 days, three days ago
+    [hit] = _repeat_hits(_now(D0 + dt.timedelta(days=3), (("DRUGB", 28), ("DRUGB", 4))), earlier)
+    assert (hit.feedetl_sn, hit.related_sn, hit.vola_amt) == ("1", ("2",), Decimal("16.00"))  # the whole prescription
+    assert "M0（H1，2025-03-01，DRUGB）28.0天，尚余25.0天" in hit.vola_evid
+    assert "此前3天内（窗口90天）已开28.0天用量" in hit.vola_cont
+    [record] = to_national([hit], _now(D0, ()))
+    assert record["rule_id"] == "LOCAL-REPEATRX" and record["vola_amt"] == Decimal("16.00")
+    assert record["vola_amt_stas"] == "2"  # 可疑: the whole prescription is an estimate of the harm
+
+
+def test_specifications_of_one_generic_name_add_up_where_the_parameters_say_so(params: LocalParams) -> None:
+    earlier = [_earlier("M0", D0, "G1", 30)]  # 30 days of the plain tablet
+    visit = _now(D0 + dt.timedelta(days=2), (("G2", 20),))  # 10 days of the slow-release one
+    assert [h.med_list_codg for h in _repeat_hits(visit, earlier, _by_generic_name(params))] == ["G2"]
+    assert _repeat_hits(visit, earlier, _by_generic_name(params, on=False)) == []  # two drugs: nothing repeats
+
+
+@pytest.mark.parametrize(("days_later", "med_type", "earlier_type"), [
+    (23, "11", "14"),  # refilled five days early: ordinary
+    (3, "21", "14"),  # in hospital the drug is taken on the ward
+    (3, "11", "21"),  # nor does an inpatient stay's drug count as supply held
+    (95, "11", "14"),  # beyond the window
+], ids=["early refill", "inpatient visit", "inpatient history", "outside the window"])
+def test_a_refill_as_the_supply_runs_out_or_outside_the_settings_is_not_a_repeat(
+        days_later: int, med_type: str, earlier_type: str) -> None:
+    earlier = [_earlier("M0", D0, "DRUGB", 112, earlier_type)]
+    assert _repeat_hits(_now(D0 + dt.timedelta(days=days_later), (("DRUGB", 28),), med_type), earlier) == []
+
+
+def test_the_pre_event_review_leaves_the_history_to_the_in_event_one() -> None:
+    earlier = [_earlier("M0", D0, "DRUGB", 112)]
+    visit = _now(D0 + dt.timedelta(days=3), (("DRUGB", 28),))
+    assert check_visit(visit, doses=DOSES, dispensed=earlier, stage=Stage.PRE) == []
+
+
+@pytest.mark.parametrize("gaps", [(0, 3, 6), (0, 28, 51, 74, 97), (0, 10, 12), (0, 1), (0, 40, 60, 61, 62), (0, 6, 7, 8)],
+                         ids=str)
+@pytest.mark.parametrize("generic", [False, True], ids=["by code", "by generic name"])
+def test_the_review_and_the_scan_agree_on_which_prescriptions_repeat(params: LocalParams, gaps: tuple[int, ...],
+                                                                     generic: bool) -> None:
+    params = _by_generic_name(params, generic)
+    c = Claims()
+    ids = [c.visit("P1", D0 + dt.timedelta(days=g), "14" if k % 2 else "11", f"H{k}",
+                   (("DRUGB", 112 if k % 2 else 28), ("G1" if k % 2 else "G2", 20)))
+           for k, g in enumerate(gaps)]
+    scan = set(_repeat(c, params))
+    review = set()
+    for k, mdtrt_id in enumerate(ids):
+        mine = [i for i in c.items if i["mdtrt_id"] == mdtrt_id]
+        meta = {v["mdtrt_id"]: v for v in c.visits}
+        earlier = [Dispensed(i["mdtrt_id"], i["fixmedins_code"], meta[i["mdtrt_id"]]["med_type"], i["med_list_codg"],
+                             i["cnt"], i["fee_ocur_time"]) for i in c.items if i["mdtrt_id"] in ids[:k]]
+        visit = Visit(mdtrt_id, Person("P1", "1", dt.date(1960, 1, 1)), "310", meta[mdtrt_id]["med_type"], "2",
+                      tuple(OrderLine(i["feedetl_sn"], i["med_list_codg"], i["pric"], i["cnt"], i["det_item_fee_sumamt"],
+                                      i["fee_ocur_time"]) for i in mine), f"H{k}")
+        if _repeat_hits(visit, earlier, params):
+            review.add(mdtrt_id)
+    assert review == scan
+
+
+def test_the_scan_adds_up_specifications_of_one_generic_name_where_the_parameters_say_so(params: LocalParams) -> None:
+    c = Claims()
+    c.visit("P1", D0, "11", "H1", (("G1", 30),))
+    again = c.visit("P1", D0 + dt.timedelta(days=2), "11", "H2", (("G2", 20),))
+    assert _repeat(c, _by_generic_name(params)) == [again]
+    assert _repeat(c, _by_generic_name(params, on=False)) == []
+
+
+def test_the_substitution_amount_is_exact_and_rounded_half_up_to_the_fen(params: LocalParams) -> None:
+    c = Claims()
+    _dispense(c, "H1", n_dear=8, n_plain=4)
+    for inst in ("H2", "H3", "H4"):
+        _dispense(c, inst, n_dear=1, n_plain=11)
+    peer_dear = next(i for i in c.items if i["fixmedins_code"] == "H2" and i["med_list_codg"] == "G2")
+    peer_dear["det_item_fee_sumamt"] = Decimal("19.54")  # the peers: 234.54 for 180 days, 1.303 a day
+    leads = _substitution(c, params)
+    # 25.00 − 234.54 × 5 ÷ 180 = 18.485 exactly: half up gives 18.49 (in floating point it is 18.48499…).
+    assert {r["amount"] for r in leads} == {Decimal("18.49")}
+    assert "每治疗日 5.00 元，其他机构该通用名每治疗日 1.30 元" in leads[0]["evidence"]
+
+
+@pytest.mark.parametrize(("a", "b"), [(0, 7), (13, 7), (14, 7), (2**61 + 12345, 10**6 + 3), (10**18 + 1, 10**9 + 7),
+                                      (2**61 - 1, 2**31 - 1), (5, 10**12)])
+def test_integer_division_is_exact_where_a_double_is_not(a: int, b: int) -> None:
+    t = ibis.memtable({"a": [a], "b": [b]}, schema={"a": "int64", "b": "int64"})
+    row = t.select(q=floor_div(t.a, t.b), h=div_half_up(t.a, t.b)).to_pyarrow().to_pylist()[0]
+    assert (row["q"], row["h"]) == (a // b, (2 * a + b) // (2 * b))

@@ -1,20 +1,28 @@
 """3101 / 3102 事前事中审核 through the store: the visit's lines (given, or as uploaded) and the
-person's earlier lines in the window the rules need, judged by the packaged national rule library.
-An empty ``result`` means no rule fired."""
+person's earlier lines in the window the rules need, judged by the packaged national rule library,
+and the local prescription rules with the catalog's daily doses and generic names (超量开药; 重复开药
+against the person's earlier prescriptions of the same drug in its window). An empty ``result``
+means no rule fired."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
+from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
 from yibao.api.gateway.schemas import ReviewData
 from yibao.errors import ErrorCode, InputError
 from yibao.settlement.service import Caller, own_visit
-from yibao.store.models import FeeDetail, Institution, Visit
+from yibao.store.models import CatalogItem, FeeDetail, Institution, Visit
+from yibao.store.models.gateway import NATIONAL_ADMDVS
+from yibao.store.models.visits import VisitStatus
 from yibao.store.uow import SqlUnitOfWork
-from yibao.supervision.review import OrderLine, Person, RuleIndex, Visit as ReviewVisit
+from yibao.supervision.local.params import RepeatPrescriptionParams, load_local_params
+from yibao.supervision.review import Dispensed, OrderLine, Person, RuleIndex, Visit as ReviewVisit
 from yibao.supervision.review import check_visit, history_days, index_for, to_national
 from yibao.supervision.rules import load_library
 
@@ -46,7 +54,12 @@ def review(uow: SqlUnitOfWork, caller: Caller, data: ReviewData) -> dict[str, ob
         visit.mdtrt_id, Person(person.psn_no, person.gend, person.brdy), data.insutype or visit.insutype,
         data.med_type or visit.med_type, level, lines, visit.fixmedins_code,
     )
-    hits = check_visit(subject, history, index)
+    local = load_local_params()
+    day = min(line.fee_ocur_time for line in lines).date()
+    admdvs = institution.admdvs if institution is not None else NATIONAL_ADMDVS
+    doses, generic = _drugs(uow.session, {line.med_list_codg for line in lines}, admdvs, day)
+    dispensed = _dispensed(uow.session, visit, doses, day, local.repeat_prescription) if doses else []
+    hits = check_visit(subject, history, index, doses=doses, generic=generic, dispensed=dispensed, local=local)
     return {"result": to_national(hits, subject)}
 
 
@@ -62,10 +75,50 @@ def _history(uow: SqlUnitOfWork, visit: Visit, lines: tuple[OrderLine, ...], day
     query = (
         select(FeeDetail, Visit.mdtrt_id)
         .join(Visit, FeeDetail.mdtrt_id == Visit.mdtrt_id)
-        .where(Visit.psn_no == visit.psn_no, Visit.mdtrt_id != visit.mdtrt_id, FeeDetail.fee_ocur_time >= since)
+        .where(Visit.psn_no == visit.psn_no, Visit.mdtrt_id != visit.mdtrt_id, FeeDetail.fee_ocur_time >= since,
+               Visit.mdtrt_stas != VisitStatus.CANCELLED.value)
         .limit(5000)
     )
     return [_line(fee, mdtrt_id) for fee, mdtrt_id in uow.session.execute(query)]
+
+
+def _drugs(session: Session, codes: Collection[str], admdvs: str,
+           on: dt.date) -> tuple[dict[str, Decimal], dict[str, str]]:
+    """Daily doses and generic names of the visit's drugs and of the other specifications of their
+    generic names, from the catalog valid on ``on`` (national lines, the region's own winning, as the
+    settlement reads it). Codes without a dose are left out: the rules cannot count their days."""
+    valid = (CatalogItem.admdvs.in_((NATIONAL_ADMDVS, admdvs)), CatalogItem.begndate <= on,
+             or_(CatalogItem.enddate.is_(None), CatalogItem.enddate >= on))
+    names = select(CatalogItem.genname_codg).where(
+        *valid, CatalogItem.med_list_codg.in_(codes), CatalogItem.genname_codg.is_not(None))
+    query = select(CatalogItem.med_list_codg, CatalogItem.admdvs, CatalogItem.begndate, CatalogItem.day_dose,
+                   CatalogItem.genname_codg).where(
+        *valid, or_(CatalogItem.med_list_codg.in_(codes), CatalogItem.genname_codg.in_(names)))
+    latest: dict[str, tuple[Decimal | None, str | None]] = {}
+    for code, _, _, dose, genname in sorted(session.execute(query), key=lambda r: (r[1] != NATIONAL_ADMDVS, r[2])):
+        latest[code] = (dose, genname)  # regional and newer lines win
+    doses = {code: dose for code, (dose, _) in latest.items() if dose is not None and dose > 0}
+    generic = {code: genname for code, (_, genname) in latest.items() if genname and code in doses}
+    return doses, generic
+
+
+def _dispensed(session: Session, visit: Visit, doses: dict[str, Decimal], day: dt.date,
+               p: RepeatPrescriptionParams) -> list[Dispensed]:
+    """The person's prescriptions (one drug's lines of one visit) of these drugs in 重复开药's window
+    before ``day`` (same day included), from visits of the settings the rule looks at, not cancelled."""
+    since = dt.datetime.combine(day - dt.timedelta(days=p.window_days), dt.time())
+    until = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+    query = (
+        select(Visit.mdtrt_id, Visit.fixmedins_code, Visit.med_type, FeeDetail.med_list_codg, func.sum(FeeDetail.cnt),
+               func.min(FeeDetail.fee_ocur_time))
+        .join(Visit, FeeDetail.mdtrt_id == Visit.mdtrt_id)
+        .where(Visit.psn_no == visit.psn_no, Visit.mdtrt_id != visit.mdtrt_id, Visit.med_type.in_(p.med_types),
+               Visit.mdtrt_stas != VisitStatus.CANCELLED.value, FeeDetail.med_list_codg.in_(doses),
+               FeeDetail.fee_ocur_time >= since, FeeDetail.fee_ocur_time < until)
+        .group_by(Visit.mdtrt_id, Visit.fixmedins_code, Visit.med_type, FeeDetail.med_list_codg)
+        .limit(5000)
+    )
+    return [Dispensed(*row) for row in session.execute(query)]
 
 
 __all__ = ["review", "rule_index"]

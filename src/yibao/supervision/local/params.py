@@ -73,6 +73,7 @@ class RepeatPrescriptionParams:
     tolerance: Decimal
     grace_days: int
     med_types: tuple[str, ...]
+    same_generic_name: bool  # the specifications of one generic name are one drug (their supply adds up)
 
 
 @dataclass(frozen=True, slots=True)

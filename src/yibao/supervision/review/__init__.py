@@ -3,9 +3,10 @@
 from yibao.supervision.review.check import check_visit, history_days
 from yibao.supervision.review.context import RuleIndex, index_for
 from yibao.supervision.review.national import to_national
-from yibao.supervision.review.visit import Hit, OrderLine, Person, Visit, validate_visit
+from yibao.supervision.review.visit import Dispensed, Hit, OrderLine, Person, Visit, validate_visit
 
 __all__ = [
+    "Dispensed",
     "Hit",
     "OrderLine",
     "Person",

@@ -23,7 +23,7 @@ from yibao.supervision.rules.library import RuleParams, load_library, load_param
 from yibao.supervision.rules.model import RuleKind, RuleLibrary, Stage
 from yibao.supervision.review.context import Context, RuleIndex, index_for
 from yibao.supervision.review.kinds import CHECKS
-from yibao.supervision.review.visit import Hit, OrderLine, Visit, validate_visit
+from yibao.supervision.review.visit import Dispensed, Hit, OrderLine, Visit, validate_visit
 
 
 def check_visit(
@@ -34,6 +34,8 @@ def check_visit(
     *,
     stage: Stage = Stage.IN,
     doses: Mapping[str, Decimal] | None = None,
+    generic: Mapping[str, str] | None = None,
+    dispensed: Sequence[Dispensed] = (),
     local: LocalParams | None = None,
 ) -> list[Hit]:
     """The rules the visit's fee lines hit, one :class:`Hit` per (rule, line), in line order.
@@ -46,8 +48,11 @@ def check_visit(
     ``params`` to the packaged parameters.
 
     ``doses`` (drug code → daily dose in billing units, the catalog's ``day_dose``) turns on the local
-    single-visit rule 超量开药 (days of supply against the limit of the visit's med_type), with
-    ``local`` the local-rule parameters (default: the packaged ones).
+    rules 超量开药 (days of supply against the limit of the visit's med_type) and, at 事中, 重复开药:
+    ``dispensed`` are the person's earlier prescriptions of the window the rule looks back (its
+    ``window_days``), ``generic`` maps a code to its generic name (``genname_codg``: specifications of
+    one drug add up), and ``doses`` must cover the codes of both. ``local`` are the local-rule
+    parameters (default: the packaged ones).
     """
     history = tuple(history)
     validate_visit(visit, history)
@@ -68,10 +73,14 @@ def check_visit(
                 found[key] = _merge(found[key], hit) if key in found else hit
     if doses:
         # Imported here: the local rules build review Hits, so they import this package.
-        from yibao.supervision.local.prescriptions import over_prescription_hits
+        from yibao.supervision.local.prescriptions import over_prescription_hits, repeat_prescription_hits
 
         local = local or load_local_params()
-        for hit in over_prescription_hits(visit, doses, local.over_prescription, local.version):
+        hits = over_prescription_hits(visit, doses, local.over_prescription, local.version)
+        if stage is not Stage.PRE:  # the person's history is 事中 work, as for the national rules
+            hits += repeat_prescription_hits(visit, dispensed, doses, generic or {}, local.repeat_prescription,
+                                             local.version)
+        for hit in hits:
             found[(hit.rule_id, hit.feedetl_sn)] = hit
     return list(found.values())
 

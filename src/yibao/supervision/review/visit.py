@@ -87,6 +87,19 @@ class Visit:
 
 
 @dataclass(frozen=True, slots=True)
+class Dispensed:
+    """An earlier prescription of the person (one drug's lines of one earlier visit, summed): what
+    重复开药 weighs the visit's drugs against. ``fee_ocur_time`` is its first line's."""
+
+    mdtrt_id: str
+    fixmedins_code: str
+    med_type: str
+    med_list_codg: str
+    cnt: Decimal
+    fee_ocur_time: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Hit:
     """One rule hit on one fee line (违规明细), with the amount it puts at risk and the evidence."""
 
@@ -128,4 +141,4 @@ def validate_visit(visit: Visit, history: tuple[OrderLine, ...] | list[OrderLine
                 raise InputError(ErrorCode.NEGATIVE_AMOUNT, field=name, detail=f"{line.feedetl_sn}: {value}")
 
 
-__all__ = ["CARE_SETTINGS", "Hit", "OrderLine", "Person", "Visit", "validate_visit"]
+__all__ = ["CARE_SETTINGS", "Dispensed", "Hit", "OrderLine", "Person", "Visit", "validate_visit"]

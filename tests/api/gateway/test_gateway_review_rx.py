@@ -1,0 +1,114 @@
+"""3101 / 3102 through the envelope with the store catalog's daily doses: 超量开药 on the visit, and
+重复开药 against the person's earlier prescriptions (any specification of the generic name)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+from gateway_world import His, psn_no
+
+from yibao.api.gateway import review
+from yibao.store import db
+from yibao.store.models import CatalogItem
+from yibao.store.uow import SqlUnitOfWork
+from yibao.supervision.local.params import load_local_params
+
+# code, name, daily dose (billing units), generic name, unit price
+DRUGS = [("RX-TEN", "十日一盒片", "0.1", None), ("RX-PLAIN", "普通片", "1", "GEN-X"), ("RX-SR", "缓释片", "2", "GEN-X")]
+NATIONAL_SHAPE = {"rule_id", "rule_name", "vola_cont", "vola_amt", "sev_deg", "vola_evid", "vola_bhvr_type"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _drug_catalog(store_url: str) -> None:
+    engine = db.make_engine(store_url)
+    try:
+        with SqlUnitOfWork(db.session_factory(engine)) as uow:
+            for code, name, dose, genname in DRUGS:
+                uow.session.add(CatalogItem(
+                    med_list_codg=code, name=name, list_type="101", chrgitm_lv="01", med_chrgitm_type="09",
+                    selfpay_prop=Decimal(0), admdvs="000000", begndate=dt.date(2019, 1, 1), day_dose=Decimal(dose),
+                    genname_codg=genname))
+            uow.commit()
+    finally:
+        engine.dispose()
+
+
+def _his(client: TestClient, code: str, day: str) -> His:
+    his = His(client, code, when=f"{day} 10:00:00")
+    his.sign_in()
+    return his
+
+
+def _by_rule(out: dict[str, object]) -> dict[str, dict[str, object]]:
+    return {r["rule_id"]: r for r in out["result"]}  # type: ignore[attr-defined, index]
+
+
+@pytest.mark.parametrize("infno", ["3101", "3102"])
+def test_a_prescription_beyond_the_days_allowed_is_found_through_the_envelope(client: TestClient, infno: str) -> None:
+    h1 = _his(client, "H1", "2019-03-01")
+    n = 9 if infno == "3101" else 10
+    mdtrt_id = h1.register(n)
+    h1.upload(n, mdtrt_id, [("RX-TEN", "20", "3"), ("A-DRUG", "10", "1")])  # 30 days at an ordinary visit: 7 allowed
+    record = _by_rule(h1.ok(infno, {"data": {"psn_no": psn_no(n), "mdtrt_id": mdtrt_id}}))["LOCAL-OVERRX"]
+    assert NATIONAL_SHAPE <= set(record)
+    assert record["vola_amt"] == "40.00"  # one unit (the smallest pack) allowed, two beyond it
+    assert "折合带药30.0天" in str(record["vola_cont"]) and "每日用量0.1000" in str(record["vola_evid"])
+    assert record["judge_result_detail_dtos"][0]["rx_id"] == "1"  # type: ignore[index]
+
+
+def test_lines_given_in_the_call_are_judged_with_their_doses_too(client: TestClient) -> None:
+    h1 = _his(client, "H1", "2019-03-01")
+    mdtrt_id = h1.register(11)
+    line = {"feedetl_sn": "9", "med_list_codg": "RX-SR", "pric": "5", "cnt": "30", "det_item_fee_sumamt": "150.00",
+            "fee_ocur_time": "2019-03-01 10:00:00"}  # 15 days of the slow-release tablet
+    out = h1.ok("3101", {"data": {"psn_no": psn_no(11), "mdtrt_id": mdtrt_id, "feedetail": [line]}})
+    assert _by_rule(out)["LOCAL-OVERRX"]["vola_amt"] == "80.00"  # 14 units allowed, 16 beyond at 5.00
+
+
+def _earlier_and_later(client: TestClient, n: int, code: str, cnt: str) -> tuple[His, str, str]:
+    """28 days of the plain tablet at a 门诊慢特病 visit on 1 March, then ``cnt`` of ``code`` elsewhere on the 4th."""
+    first = _his(client, "H1", "2019-03-01")
+    earlier = first.register(n, med_type="14")  # within its 12 weeks: no 超量开药
+    first.upload(n, earlier, [("RX-PLAIN", "2", "28")])
+    assert first.ok("3102", {"data": {"psn_no": psn_no(n), "mdtrt_id": earlier}}) == {"result": []}
+    later = _his(client, "H2", "2019-03-04")
+    mdtrt_id = later.register(n)
+    later.upload(n, mdtrt_id, [(code, "2" if code == "RX-PLAIN" else "5", cnt)])
+    return later, earlier, mdtrt_id
+
+
+def test_the_same_drug_again_elsewhere_while_the_supply_lasts_is_a_repeat_prescription(client: TestClient) -> None:
+    later, earlier, mdtrt_id = _earlier_and_later(client, 12, "RX-PLAIN", "5")
+    record = _by_rule(later.ok("3102", {"data": {"psn_no": psn_no(12), "mdtrt_id": mdtrt_id}}))["LOCAL-REPEATRX"]
+    assert NATIONAL_SHAPE <= set(record)
+    assert record["vola_amt"] == "10.00" and record["vola_amt_stas"] == "2"  # the whole prescription, 可疑
+    assert f"{earlier}（H1，2019-03-01，RX-PLAIN）28.0天，尚余25.0天" in str(record["vola_evid"])
+    assert "此前3天内" in str(record["vola_cont"])
+
+
+def test_another_specification_of_the_generic_name_counts_where_the_parameters_say_so(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    later, earlier, mdtrt_id = _earlier_and_later(client, 14, "RX-SR", "10")
+    ask = {"data": {"psn_no": psn_no(14), "mdtrt_id": mdtrt_id}}
+    assert later.ok("3102", ask) == {"result": []}  # the packaged parameters: two drugs
+    local = load_local_params()
+    on = dataclasses.replace(local, repeat_prescription=dataclasses.replace(local.repeat_prescription,
+                                                                            same_generic_name=True))
+    monkeypatch.setattr(review, "load_local_params", lambda: on)
+    record = _by_rule(later.ok("3102", ask))["LOCAL-REPEATRX"]
+    assert f"{earlier}（H1，2019-03-01，RX-PLAIN）28.0天" in str(record["vola_evid"])
+
+
+def test_a_cancelled_earlier_visit_holds_no_supply(client: TestClient) -> None:
+    first = _his(client, "H1", "2019-03-01")
+    earlier = first.register(13, med_type="14")
+    first.upload(13, earlier, [("RX-PLAIN", "2", "28")])
+    first.ok("2202", {"data": {"mdtrt_id": earlier, "psn_no": psn_no(13)}})  # its lines stay in the store
+    later = _his(client, "H2", "2019-03-04")
+    mdtrt_id = later.register(13)
+    later.upload(13, mdtrt_id, [("RX-PLAIN", "2", "5")])
+    assert later.ok("3102", {"data": {"psn_no": psn_no(13), "mdtrt_id": mdtrt_id}}) == {"result": []}
