@@ -112,3 +112,15 @@ def test_a_cancelled_earlier_visit_holds_no_supply(client: TestClient) -> None:
     mdtrt_id = later.register(13)
     later.upload(13, mdtrt_id, [("RX-PLAIN", "2", "5")])
     assert later.ok("3102", {"data": {"psn_no": psn_no(13), "mdtrt_id": mdtrt_id}}) == {"result": []}
+
+
+def test_rule_ids_choose_the_rules_that_answer_and_the_task_id_is_echoed(client: TestClient) -> None:
+    h1 = _his(client, "H1", "2019-03-01")
+    mdtrt_id = h1.register(15)
+    h1.upload(15, mdtrt_id, [("RX-TEN", "20", "3")])
+    ask = {"psn_no": psn_no(15), "mdtrt_id": mdtrt_id, "task_id": "T-20190301-1"}
+    [record] = h1.ok("3101", {"data": {**ask, "rule_ids": ["LOCAL-OVERRX"]}})["result"]  # type: ignore[misc]
+    assert record["rule_id"] == "LOCAL-OVERRX" and record["task_id"] == "T-20190301-1"
+    assert h1.ok("3101", {"data": {**ask, "rule_ids": ["NHSA-B1-DRUG-SEX"]}}) == {"result": []}
+    refused = h1.call("3101", {"data": {**ask, "rule_ids": ["NO-SUCH-RULE"]}})
+    assert refused["infcode"] == -1 and "rule_ids" in str(refused["err_msg"]) and "NO-SUCH-RULE" in str(refused["err_msg"])

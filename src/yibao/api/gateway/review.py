@@ -33,8 +33,21 @@ def rule_index() -> RuleIndex:
     return index_for(load_library())
 
 
+@cache
+def known_rule_ids() -> frozenset[str]:
+    """The rule ids a 3101 ``rule_ids`` may name: the national library's and the local prescription rules'."""
+    from yibao.supervision.local.prescriptions import OVER_RX, REPEAT_RX  # Ibis-backed module: on first use
+
+    return frozenset(rule.rule_id for rule in rule_index().library.rules) | {OVER_RX, REPEAT_RX}
+
+
 def review(uow: SqlUnitOfWork, caller: Caller, data: ReviewData) -> dict[str, object]:
     visit = own_visit(uow, caller, data.mdtrt_id, data.psn_no)
+    index = rule_index()
+    wanted = frozenset(data.rule_ids)
+    unknown = sorted(wanted - known_rule_ids())
+    if unknown:
+        raise InputError(ErrorCode.UNKNOWN_CODE, field="data.rule_ids", detail=f"未知的规则标识：{'、'.join(unknown)}")
     person = uow.persons.get(data.psn_no)
     assert person is not None  # the visit's foreign key
     if data.feedetail:
@@ -46,7 +59,6 @@ def review(uow: SqlUnitOfWork, caller: Caller, data: ReviewData) -> dict[str, ob
         lines = tuple(_line(fee, visit.mdtrt_id) for fee in visit.fee_details)
     if not lines:
         raise InputError(ErrorCode.MISSING_FIELD, field="data.feedetail", detail="未给出明细且该就诊未上传明细")
-    index = rule_index()
     history = _history(uow, visit, lines, history_days(index, {line.med_list_codg for line in lines}))
     institution = uow.session.get(Institution, visit.fixmedins_code)
     level = "grassroots" if institution is None or institution.grassroots_flag or not institution.hosp_lv else str(institution.hosp_lv)
@@ -60,7 +72,9 @@ def review(uow: SqlUnitOfWork, caller: Caller, data: ReviewData) -> dict[str, ob
     doses, generic = _drugs(uow.session, {line.med_list_codg for line in lines}, admdvs, day)
     dispensed = _dispensed(uow.session, visit, doses, day, local.repeat_prescription) if doses else []
     hits = check_visit(subject, history, index, doses=doses, generic=generic, dispensed=dispensed, local=local)
-    return {"result": to_national(hits, subject)}
+    if data.rule_ids:
+        hits = [hit for hit in hits if hit.rule_id in wanted]
+    return {"result": to_national(hits, subject, data.task_id or "")}
 
 
 def _line(fee: FeeDetail, mdtrt_id: str) -> OrderLine:
@@ -121,4 +135,4 @@ def _dispensed(session: Session, visit: Visit, doses: dict[str, Decimal], day: d
     return [Dispensed(*row) for row in session.execute(query)]
 
 
-__all__ = ["review", "rule_index"]
+__all__ = ["known_rule_ids", "review", "rule_index"]

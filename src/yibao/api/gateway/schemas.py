@@ -306,6 +306,9 @@ class ReviewData(_In):
     med_type: Code | None = None
     insutype: Insutype | None = None
     feedetail: list[ReviewLine] = Field(default_factory=list, max_length=2000)
+    # 3101 规则标识集合 (only these rules answer; empty: all) and 任务ID (echoed in every result record).
+    rule_ids: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(default_factory=list, max_length=500)
+    task_id: str | None = Field(default=None, max_length=40)
 
 
 class ReviewInput(_In):
