@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from gateway_world import His, psn_no
+from gateway_world import SECRET_KEY, His, psn_no
 
+from yibao.api.app import create_app
 from yibao.api.gateway import review
+from yibao.config import Settings
 from yibao.store import db
 from yibao.store.models import CatalogItem
 from yibao.store.uow import SqlUnitOfWork
@@ -22,9 +26,8 @@ DRUGS = [("RX-TEN", "十日一盒片", "0.1", None), ("RX-PLAIN", "普通片", "
 NATIONAL_SHAPE = {"rule_id", "rule_name", "vola_cont", "vola_amt", "sev_deg", "vola_evid", "vola_bhvr_type"}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _drug_catalog(store_url: str) -> None:
-    engine = db.make_engine(store_url)
+def _add_drugs(url: str) -> None:
+    engine = db.make_engine(url)
     try:
         with SqlUnitOfWork(db.session_factory(engine)) as uow:
             for code, name, dose, genname in DRUGS:
@@ -35,6 +38,11 @@ def _drug_catalog(store_url: str) -> None:
             uow.commit()
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _drug_catalog(store_url: str) -> None:
+    _add_drugs(store_url)
 
 
 def _his(client: TestClient, code: str, day: str) -> His:
@@ -69,7 +77,8 @@ def test_lines_given_in_the_call_are_judged_with_their_doses_too(client: TestCli
     assert _by_rule(out)["LOCAL-OVERRX"]["vola_amt"] == "80.00"  # 14 units allowed, 16 beyond at 5.00
 
 
-def _earlier_and_later(client: TestClient, n: int, code: str, cnt: str) -> tuple[His, str, str]:
+def _earlier_and_later(client: TestClient, n: int, code: str, cnt: str,
+                       more: tuple[tuple[str, str, str], ...] = ()) -> tuple[His, str, str]:
     """28 days of the plain tablet at a 门诊慢特病 visit on 1 March, then ``cnt`` of ``code`` elsewhere on the 4th."""
     first = _his(client, "H1", "2019-03-01")
     earlier = first.register(n, med_type="14")  # within its 12 weeks: no 超量开药
@@ -77,7 +86,7 @@ def _earlier_and_later(client: TestClient, n: int, code: str, cnt: str) -> tuple
     assert first.ok("3102", {"data": {"psn_no": psn_no(n), "mdtrt_id": earlier}}) == {"result": []}
     later = _his(client, "H2", "2019-03-04")
     mdtrt_id = later.register(n)
-    later.upload(n, mdtrt_id, [(code, "2" if code == "RX-PLAIN" else "5", cnt)])
+    later.upload(n, mdtrt_id, [(code, "2" if code == "RX-PLAIN" else "5", cnt), *more])
     return later, earlier, mdtrt_id
 
 
@@ -124,3 +133,19 @@ def test_rule_ids_choose_the_rules_that_answer_and_the_task_id_is_echoed(client:
     assert h1.ok("3101", {"data": {**ask, "rule_ids": ["NHSA-B1-DRUG-SEX"]}}) == {"result": []}
     refused = h1.call("3101", {"data": {**ask, "rule_ids": ["NO-SUCH-RULE"]}})
     assert refused["infcode"] == -1 and "rule_ids" in str(refused["err_msg"]) and "NO-SUCH-RULE" in str(refused["err_msg"])
+
+
+@pytest.fixture(scope="module")
+def pg_client(pg_url: str, warehouse: Path) -> Iterator[TestClient]:
+    _add_drugs(pg_url)
+    app = create_app(Settings(database_url=pg_url, secret_key=SECRET_KEY, env="test"), warehouse_dir=warehouse)
+    with TestClient(app) as http:
+        yield http
+
+
+@pytest.mark.pg
+def test_on_postgresql_the_doses_and_the_earlier_prescriptions_are_read_the_same_way(pg_client: TestClient) -> None:
+    later, earlier, mdtrt_id = _earlier_and_later(pg_client, 12, "RX-PLAIN", "5", (("RX-TEN", "20", "3"),))
+    found = _by_rule(later.ok("3102", {"data": {"psn_no": psn_no(12), "mdtrt_id": mdtrt_id}}))
+    assert found["LOCAL-REPEATRX"]["vola_amt"] == "10.00" and found["LOCAL-OVERRX"]["vola_amt"] == "40.00"
+    assert f"{earlier}（H1，2019-03-01，RX-PLAIN）28.0天，尚余25.0天" in str(found["LOCAL-REPEATRX"]["vola_evid"])
