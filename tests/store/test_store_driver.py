@@ -137,3 +137,19 @@ def test_a_connection_goes_back_to_the_pool_out_of_pipeline_mode(db_backend: str
     finally:
         event.remove(engine, "checkin", on_checkin)
     assert states and all(state == pq.PipelineStatus.OFF for state in states)
+
+
+def test_writes_at_commit_go_to_postgresql_as_one_statement_unless_their_order_matters() -> None:
+    from sqlalchemy import update
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.psycopg.dialect()
+    rows = [_item("A1", Decimal("1.50")), _item("A2", None)]
+    sql, params = driver._as_one(dialect, [(_MESSAGE, _message("M9")), (_ITEM, rows)])  # type: ignore[misc]
+    assert sql.startswith("WITH w0 AS (INSERT INTO message_log") and sql.endswith(" SELECT 1")
+    assert "%(w1_0_med_list_codg)s" in sql and "%(w1_1_med_list_codg)s" in sql  # two rows, one VALUES list
+    assert (params["w0_0_msgid"], params["w1_1_med_list_codg"]) == ("M9", "A2")
+    assert driver._as_one(dialect, [(_MESSAGE, _message("M9"))]) is None  # a single write goes as it is
+    bump = update(_ACC).where(_ACC.c.psn_no == bindparam("k")).values(version=bindparam("v"))  # type: ignore[attr-defined]
+    twice = [(bump, {"k": "P1", "v": 2}), (_MESSAGE, _message("M8")), (bump, {"k": "P1", "v": 3})]
+    assert driver._as_one(dialect, twice) is None  # one statement would not keep their order
