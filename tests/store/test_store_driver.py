@@ -147,8 +147,8 @@ def test_writes_at_commit_go_to_postgresql_as_one_statement_unless_their_order_m
     rows = [_item("A1", Decimal("1.50")), _item("A2", None)]
     sql, params = driver._as_one(dialect, [(_MESSAGE, _message("M9")), (_ITEM, rows)])  # type: ignore[misc]
     assert sql.startswith("WITH w0 AS (INSERT INTO message_log") and sql.endswith(" SELECT 1")
-    assert "%(w1_0_med_list_codg)s" in sql and "%(w1_1_med_list_codg)s" in sql  # two rows, one VALUES list
-    assert (params["w0_0_msgid"], params["w1_1_med_list_codg"]) == ("M9", "A2")
+    assert sql.count("VALUES") == 2 and "), ($" in sql  # the two catalog rows in one VALUES list
+    assert "M9" in params and params.count("A2") == 1 and f"${len(params)}" in sql and f"${len(params) + 1}" not in sql
     assert driver._as_one(dialect, [(_MESSAGE, _message("M9"))]) is None  # a single write goes as it is
     bump = update(_ACC).where(_ACC.c.psn_no == bindparam("k")).values(version=bindparam("v"))  # type: ignore[attr-defined]
     twice = [(bump, {"k": "P1", "v": 2}), (_MESSAGE, _message("M8")), (bump, {"k": "P1", "v": 3})]

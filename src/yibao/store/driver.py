@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from psycopg import RawCursor
 from sqlalchemy import Connection, Delete, Dialect, Executable, Insert, Update
 from sqlalchemy.exc import DBAPIError
 
@@ -146,10 +147,13 @@ def send_and_commit(conn: Connection, cursor: Any, pending: Sequence[tuple[Write
             send(conn, cursor, pending)
         else:
             sql, params = one
-            try:
-                cursor.execute(sql, params)
-            except dbapi_error as exc:
-                raise DBAPIError.instance(sql, params, exc, dbapi_error) from exc  # type: ignore[arg-type]
+            # A raw cursor takes $n as they are: psycopg parses a %(name)s statement this long (or with
+            # this many parameters) again on every call, without its cache.
+            with RawCursor(dbapi) as raw:  # type: ignore[arg-type]
+                try:
+                    raw.execute(sql, params)
+                except dbapi_error as exc:
+                    raise DBAPIError.instance(sql, params, exc, dbapi_error) from exc  # type: ignore[arg-type]
         try:
             dbapi.commit()  # type: ignore[union-attr]
         except dbapi_error as exc:
@@ -157,13 +161,15 @@ def send_and_commit(conn: Connection, cursor: Any, pending: Sequence[tuple[Write
 
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-_combined: dict[tuple[tuple[int, tuple[str, ...], int], ...], str | None] = {}
+_Slot = tuple[int, int, str]
+"""(write, row, parameter name) of a ``$n`` in a combined statement."""
+_combined: dict[tuple[tuple[int, tuple[str, ...], int], ...], tuple[str, tuple[_Slot, ...]] | None] = {}
 
 
-def _as_one(dialect: Dialect, pending: Sequence[tuple[Write, Params | Sequence[Params]]]) -> tuple[str, dict[str, object]] | None:
+def _as_one(dialect: Dialect, pending: Sequence[tuple[Write, Params | Sequence[Params]]]) -> tuple[str, list[object]] | None:
     """The writes as one statement — each a data-modifying ``WITH`` entry, several rows of an INSERT
-    one multi-row ``VALUES`` — with its parameters; ``None`` when they cannot be (one write only, or
-    two UPDATE / DELETE of one table, whose order one statement would not keep).
+    one multi-row ``VALUES`` — with ``$n`` placeholders and their values; ``None`` when they cannot
+    be (one write only, or two UPDATE / DELETE of one table, whose order one statement would not keep).
 
     PostgreSQL runs every entry exactly once, with the statement; constraints (a unique key, the
     accumulator's version check) fail the whole statement as they failed its parts. Per statement
@@ -178,37 +184,42 @@ def _as_one(dialect: Dialect, pending: Sequence[tuple[Write, Params | Sequence[P
         return None
     compiled = [_compile(statement, dialect, tuple(rows[0])) for statement, rows in shapes]
     key = tuple((id(statement), tuple(rows[0]), len(rows)) for statement, rows in shapes)
-    sql = _combined.get(key, "")
-    if sql == "":
-        sql = _combined_sql(shapes, compiled)
+    found = _combined.get(key, False)
+    if found is False:
+        found = _combined_sql(shapes, compiled)
         with _lock:
-            _combined[key] = sql
-    if sql is None:
+            _combined[key] = found
+    if found is None:
         return None
-    params: dict[str, object] = {}
-    for i, ((_, rows), made) in enumerate(zip(shapes, compiled)):
-        for r, row in enumerate(rows):
-            values = made.row(row)
-            assert isinstance(values, dict)  # PostgreSQL's driver takes named parameters
-            params.update({f"w{i}_{r}_{name}": value for name, value in values.items()})
-    return sql, params
+    sql, slots = found
+    values = [[made.row(row) for row in rows] for (_, rows), made in zip(shapes, compiled)]
+    return sql, [values[i][r][name] for i, r, name in slots]  # type: ignore[call-overload]
 
 
-def _combined_sql(shapes: Sequence[tuple[Write, list[Params]]], compiled: Sequence[_Compiled]) -> str | None:
+def _combined_sql(shapes: Sequence[tuple[Write, list[Params]]], compiled: Sequence[_Compiled]) -> tuple[str, tuple[_Slot, ...]] | None:
     changed = [statement.table for statement, _ in shapes if not isinstance(statement, Insert)]  # type: ignore[attr-defined]
     if len(changed) != len(set(changed)):
         return None
+    slots: list[_Slot] = []
+
+    def numbered(sql: str, i: int, r: int) -> str:
+        def slot(match: re.Match[str]) -> str:
+            slots.append((i, r, match.group(1)))
+            return f"${len(slots)}"
+
+        return _PLACEHOLDER.sub(slot, sql).replace("%%", "%")
+
     entries: list[str] = []
     for i, ((statement, rows), made) in enumerate(zip(shapes, compiled)):
         if len(rows) == 1:
-            entries.append(_PLACEHOLDER.sub(rf"%(w{i}_0_\1)s", made.sql))
+            entries.append(numbered(made.sql, i, 0))
             continue
         head, found, values = made.sql.partition(" VALUES ")
         if not (isinstance(statement, Insert) and found and values.startswith("(") and values.endswith(")")):
             return None
-        tuples = ", ".join(_PLACEHOLDER.sub(rf"%(w{i}_{r}_\1)s", values) for r in range(len(rows)))
-        entries.append(f"{head} VALUES {tuples}")
-    return "WITH " + ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(entries)) + " SELECT 1"
+        tuples = ", ".join(numbered(values, i, r) for r in range(len(rows)))
+        entries.append(f"{numbered(head, i, 0)} VALUES {tuples}")
+    return "WITH " + ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(entries)) + " SELECT 1", tuple(slots)
 
 
 __all__ = ["Params", "Write", "fetch", "send", "send_and_commit"]
