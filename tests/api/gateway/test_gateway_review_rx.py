@@ -97,6 +97,8 @@ def test_the_same_drug_again_elsewhere_while_the_supply_lasts_is_a_repeat_prescr
     assert record["vola_amt"] == "10.00" and record["vola_amt_stas"] == "2"  # the whole prescription, 可疑
     assert f"{earlier}（H1，2019-03-01，RX-PLAIN）28.0天，尚余25.0天" in str(record["vola_evid"])
     assert "此前3天内" in str(record["vola_cont"])
+    # 3101 is 事前 review: the person's history is 事中 work (3102), as for the national rules.
+    assert "LOCAL-REPEATRX" not in _by_rule(later.ok("3101", {"data": {"psn_no": psn_no(12), "mdtrt_id": mdtrt_id}}))
 
 
 def test_another_specification_of_the_generic_name_counts_where_the_parameters_say_so(

@@ -25,6 +25,7 @@ from yibao.supervision.local.params import RepeatPrescriptionParams, load_local_
 from yibao.supervision.review import Dispensed, OrderLine, Person, RuleIndex, Visit as ReviewVisit
 from yibao.supervision.review import check_visit, history_days, index_for, to_national
 from yibao.supervision.rules import load_library
+from yibao.supervision.rules.model import Stage
 
 
 @cache
@@ -41,7 +42,8 @@ def known_rule_ids() -> frozenset[str]:
     return frozenset(rule.rule_id for rule in rule_index().library.rules) | {OVER_RX, REPEAT_RX}
 
 
-def review(uow: SqlUnitOfWork, caller: Caller, data: ReviewData) -> dict[str, object]:
+def review(uow: SqlUnitOfWork, caller: Caller, data: ReviewData, stage: Stage) -> dict[str, object]:
+    """The rules of ``stage`` (3101 事前, 3102 事中) that the visit's lines hit, in the national shape."""
     visit = own_visit(uow, caller, data.mdtrt_id, data.psn_no)
     index = rule_index()
     wanted = frozenset(data.rule_ids)
@@ -71,7 +73,7 @@ def review(uow: SqlUnitOfWork, caller: Caller, data: ReviewData) -> dict[str, ob
     admdvs = institution.admdvs if institution is not None else NATIONAL_ADMDVS
     doses, generic = _drugs(uow.session, {line.med_list_codg for line in lines}, admdvs, day)
     dispensed = _dispensed(uow.session, visit, doses, day, local.repeat_prescription) if doses else []
-    hits = check_visit(subject, history, index, doses=doses, generic=generic, dispensed=dispensed, local=local)
+    hits = check_visit(subject, history, index, stage=stage, doses=doses, generic=generic, dispensed=dispensed, local=local)
     if data.rule_ids:
         hits = [hit for hit in hits if hit.rule_id in wanted]
     return {"result": to_national(hits, subject, data.task_id or "")}

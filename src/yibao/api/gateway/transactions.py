@@ -24,6 +24,7 @@ from yibao.settlement import service, visit_service
 from yibao.settlement.service import Caller, SettleOutcome
 from yibao.store.models import Person, Settlement
 from yibao.store.uow import SqlUnitOfWork
+from yibao.supervision.rules.model import Stage
 
 
 @dataclass
@@ -209,8 +210,11 @@ def setl_list(ctx: Context, data: s.SettlementListInput) -> Output:
     return upload_list(ctx.uow, ctx.caller, data, ctx.warehouse_dir, ctx.after_commit)
 
 
-def review_visit(ctx: Context, data: s.ReviewInput) -> Output:
-    return review(ctx.uow, ctx.caller, data.data)
+def _reviewer(stage: Stage) -> Callable[[Context, s.ReviewInput], Output]:
+    def run(ctx: Context, data: s.ReviewInput) -> Output:
+        return review(ctx.uow, ctx.caller, data.data, stage)
+
+    return run
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -240,8 +244,8 @@ TRANSACTIONS: dict[str, Transaction] = {
     "2303": _t(s.SettleInput, _settler(inpatient=True, pre=True)),
     "2304": _t(s.SettleInput, _settler(inpatient=True, pre=False)),
     "2305": _t(s.ReverseInput, reverse),
-    "3101": _t(s.ReviewInput, review_visit),
-    "3102": _t(s.ReviewInput, review_visit),
+    "3101": _t(s.ReviewInput, _reviewer(Stage.PRE)),
+    "3102": _t(s.ReviewInput, _reviewer(Stage.IN)),
     "4101A": _t(s.SettlementListInput, setl_list),
 }
 """infno → (input model, handler)."""
