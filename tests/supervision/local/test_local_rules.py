@@ -46,7 +46,7 @@ def _facts(rows: list[dict[str, object]], visits: list[dict[str, object]] | None
     vt = pa.Table.from_pylist(vrows, schema=SCHEMAS["visits"].to_pyarrow())
     items = ibis.memtable(pa.Table.from_pylist(lines or [], schema=SCHEMAS["claim_items"].to_pyarrow()))
     return case_facts(cases, ibis.memtable(vt), severity_codes(), min_peer_cases=5, items=items,
-                      usual_drug_share=float(load_local_params().upcoding.usual_drug_share))
+                      upcoding=load_local_params().upcoding)
 
 
 def _lines(mdtrt: str, n: int, item_type: str, code: str) -> list[dict[str, object]]:

@@ -22,8 +22,8 @@ def rank_entities(warehouse: Warehouse, leads: pa.Table, date_from: dt.date, dat
     params = params or load_local_params()
     cases = period_cases(warehouse.table("cases"), date_from, date_to)
     items = period_items(warehouse.table("claim_items"), date_from, date_to)
-    facts = case_facts(cases, warehouse.table("visits"), severity_codes(), min_peer_cases=params.upcoding.min_peer_cases,
-                       items=items, usual_drug_share=float(params.upcoding.usual_drug_share))
+    # The features read the cost structure, not the fee-line evidence of care: no fee lines here.
+    facts = case_facts(cases, warehouse.table("visits"), severity_codes(), min_peer_cases=params.upcoding.min_peer_cases)
     lead_table = ibis.memtable(leads.select(LEAD_SCHEMA.names).cast(LEAD_SCHEMA.to_pyarrow()))
     if warehouse.backend == "duckdb":
         lead_table = warehouse.con.create_table("_leads", lead_table, overwrite=True)

@@ -35,11 +35,19 @@ class LowStandardParams:
 
 @dataclass(frozen=True, slots=True)
 class UpcodingParams:
-    severe_max_care_share: Decimal
-    severe_min_shortfall_sd: Decimal
+    severe_min_log_odds: Decimal
+    severe_prior_start: Decimal
+    care_dispersion: Decimal
     usual_drug_share: Decimal
     principal_max_usual_share: Decimal
     principal_min_drug_lines: int
+    principal_min_llr: Decimal
+    drug_floor: Decimal
+    candidate_share: Decimal
+    prior_min_z: Decimal
+    prior_min_cmi_excess: Decimal
+    prior_min_severe_excess: Decimal
+    prior_llr_cut: Decimal
     min_peer_cases: int
 
 

@@ -23,9 +23,11 @@ from yibao.supervision.scan.model import conform, money, text
 _CASE = ("mdtrt_id", "psn_no", "fixmedins_code", "atddr_no", "medfee_sumamt")
 
 
-def _lead(t: ir.Table, rule_id: str, pattern: str, evidence: ir.StringValue, trace: str, **extra: ir.Value) -> ir.Table:
+def _lead(t: ir.Table, rule_id: str, pattern: str, evidence: ir.StringValue, trace: str | ir.StringValue,
+          **extra: ir.Value) -> ir.Table:
+    trace = ibis.literal(trace) if isinstance(trace, str) else trace
     return conform(t.mutate(rule_id=ibis.literal(rule_id), pattern=ibis.literal(pattern), level=ibis.literal("case"),
-                            amount=money(t.medfee_sumamt), evidence=evidence, trace=ibis.literal(trace), **extra))
+                            amount=money(t.medfee_sumamt), evidence=evidence, trace=trace, **extra))
 
 
 def split_hospitalisation(f: ir.Table, p: SplitParams, version: str) -> ir.Table:
@@ -63,25 +65,52 @@ def low_standard_admission(f: ir.Table, p: LowStandardParams, version: str) -> i
     return _lead(hit, "LOCAL-LOWADM", "low_standard_admission", evidence, trace)
 
 
+def coding_prior(f: ir.Table, p: UpcodingParams) -> ir.BooleanValue:
+    """Whether the case's institution codes ahead of its bills (CMI high for the care billed) or of its
+    peers (CC/MCC rate above the region's for the same principal diagnoses), beyond chance."""
+    z = float(p.prior_min_z)
+    cmi = (f.inst_cmi_z >= z) & (f.inst_cmi_excess >= float(p.prior_min_cmi_excess))
+    rate = (f.inst_severe_z >= z) & (f.inst_severe_excess >= float(p.prior_min_severe_excess))
+    return cmi.fill_null(False) | rate.fill_null(False)
+
+
 def upcoding(f: ir.Table, p: UpcodingParams, version: str) -> ir.Table:
-    """高套: a coded MCC/CC whose care is not in the bill — the examination, test and treatment lines
-    beyond an uncomplicated stay of the same diagnosis are a small part of what its coded peers get;
-    or a principal diagnosis whose usual drugs the bill does not carry (the drugs of another
-    condition). Both read the fee lines, not the cost, which varies too much case by case."""
-    expected = f.severe_care_expected
-    # Far below the coded peers, and by more than chance (Poisson: sd ≈ √expected lines) explains.
-    severe = (f.severity >= 1) & (expected > 0) & (f.severe_care <= expected * float(p.severe_max_care_share)) & (
-        (expected - f.severe_care) >= float(p.severe_min_shortfall_sd) * expected.sqrt())
-    principal = (f.drug_lines >= p.principal_min_drug_lines) & (f.drug_usual <= float(p.principal_max_usual_share))
-    hit = f.filter(severe.fill_null(False) | principal.fill_null(False))
-    evidence = ("主要诊断 " + hit.principal + "，严重程度 " + hit.severity.cast("string") + "（2 MCC / 1 CC）；检查化验治疗明细超出无并发症同诊断"
-                + text(hit.severe_care.fill_null(0), 1) + "条，同编码组平均超出" + text(hit.severe_care_expected.fill_null(0), 1)
-                + "条；药品明细" + hit.drug_lines.cast("string") + "条，其中本诊断常用药占" + text(hit.drug_usual.fill_null(0) * 100, 1)
-                + "%；费用为同组均值的" + text(hit.cost_ratio.fill_null(0) * 100, 1) + "%")
-    trace = (f"LOCAL-UPCODE;params={version};severe_max_care_share={p.severe_max_care_share};"
-             f"severe_min_shortfall_sd={p.severe_min_shortfall_sd};usual_drug_share={p.usual_drug_share};"
-             f"principal_max_usual_share={p.principal_max_usual_share};principal_min_drug_lines={p.principal_min_drug_lines}")
-    return _lead(hit, "LOCAL-UPCODE", "upcoding", evidence, trace)
+    """高套: the bill fits a lower coding far better than the coded one — the examination, test and
+    treatment lines (and ICU days) of one CC/MCC level lower than coded, or the drugs of another
+    principal diagnosis (or none of the coded one's usual drugs). Where the institution codes ahead of
+    its bills or its peers (:func:`coding_prior`), the likelihood ratio needed is lower. All read the
+    fee lines, not the cost, which varies too much case by case."""
+    prior = coding_prior(f, p)
+    cut = ibis.ifelse(prior, float(p.prior_llr_cut), 0.0)
+    severe = f.severe_log_odds >= float(p.severe_min_log_odds) - cut
+    usual = (f.drug_lines >= p.principal_min_drug_lines) & (f.drug_usual <= float(p.principal_max_usual_share))
+    other = f.dx_llr >= float(p.principal_min_llr) - cut
+    t = f.mutate(prior=prior)
+    hit = t.filter(severe.fill_null(False) | usual.fill_null(False) | other.fill_null(False))
+    level = hit.severity.cast("string")
+    evidence = ("主要诊断 " + hit.principal + "，严重程度 " + level + "（2 MCC / 1 CC）；住院" + hit.ipt_days.cast("string")
+                + "天，检查化验治疗明细" + hit.care_lines.cast("string") + "条，同诊断该级应约"
+                + text(hit.care_coded.fill_null(0), 1) + "条、低一级约" + text(hit.care_lower.fill_null(0), 1)
+                + "条，ICU " + hit.icu_days.fill_null(0).cast("string") + "天，低一级对编码级对数似然比"
+                + text(hit.severe_llr.fill_null(0), 2) + "（全区该级约" + text(hit.severe_share.fill_null(0) * 100, 1)
+                + "%病例账单似低一级，后验对数几率" + text(hit.severe_log_odds.fill_null(0), 2) + "）；药品明细" + hit.drug_lines.cast("string")
+                + "条，本诊断常用药占" + text(hit.drug_usual.fill_null(0) * 100, 1) + "%，更符合诊断 "
+                + hit.dx_alt.fill_null("-") + "（对数似然比" + text(hit.dx_llr.fill_null(0), 2) + "）；费用为同组均值的"
+                + text(hit.cost_ratio.fill_null(0) * 100, 1) + "%"
+                + ibis.ifelse(hit.prior, "；本机构编码病组均费用高于实际费用（对数）" + text(hit.inst_cmi_excess.fill_null(0), 3)
+                              + "（" + text(hit.inst_cmi_z.fill_null(0), 1) + "个标准误），CC/MCC 率高于同诊断"
+                              + text(hit.inst_severe_excess.fill_null(0) * 100, 1) + "个百分点（"
+                              + text(hit.inst_severe_z.fill_null(0), 1) + "个标准误）：机构先验，阈值下调"
+                              + str(p.prior_llr_cut), ""))
+    trace = (f"LOCAL-UPCODE;params={version};severe_min_log_odds={p.severe_min_log_odds};"
+             f"severe_prior_start={p.severe_prior_start};care_dispersion={p.care_dispersion};"
+             f"usual_drug_share={p.usual_drug_share};principal_max_usual_share={p.principal_max_usual_share};"
+             f"principal_min_drug_lines={p.principal_min_drug_lines};principal_min_llr={p.principal_min_llr};"
+             f"drug_floor={p.drug_floor};candidate_share={p.candidate_share};min_peer_cases={p.min_peer_cases};"
+             f"prior_min_z={p.prior_min_z};prior_min_cmi_excess={p.prior_min_cmi_excess};"
+             f"prior_min_severe_excess={p.prior_min_severe_excess};prior_llr_cut={p.prior_llr_cut}")
+    return _lead(hit, "LOCAL-UPCODE", "upcoding", evidence,
+                 ibis.literal(trace) + ibis.ifelse(hit.prior, ";institution_prior=1", ";institution_prior=0"))
 
 
 def phantom_stay(f: ir.Table, p: PhantomParams, version: str) -> ir.Table:
@@ -121,5 +150,5 @@ def local_case_leads(facts: ir.Table, params: LocalParams) -> list[ir.Table]:
 
 
 __all__ = [
-    "bed_hanging", "local_case_leads", "low_standard_admission", "phantom_stay", "split_hospitalisation", "upcoding",
+    "bed_hanging", "coding_prior", "local_case_leads", "low_standard_admission", "phantom_stay", "split_hospitalisation", "upcoding",
 ]

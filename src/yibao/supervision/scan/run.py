@@ -65,13 +65,15 @@ def scan_parts(tables: Mapping[str, ir.Table], date_from: dt.date, date_to: dt.d
                hold: Callable[[ir.Table], ir.Table] | None = None) -> list[ir.Table]:
     """All leads of the period as separate queries: each national rule kind on fee lines, price caps,
     the local case rules (together: they share the case facts), each local line rule. ``hold`` keeps
-    the fee lines every national kind reads (a service passes ``Table.cache``: computed once, not once
-    per kind)."""
+    the fee lines every national kind reads and the case facts (a service passes ``Table.cache``:
+    computed once, not once per kind or rule)."""
     params = params or load_local_params()
     items = period_items(tables["claim_items"], date_from, date_to)
     cases = period_cases(tables["cases"], date_from, date_to)
     facts = case_facts(cases, tables["visits"], severity_codes(), min_peer_cases=params.upcoding.min_peer_cases,
-                       items=items, usual_drug_share=float(params.upcoding.usual_drug_share))
+                       items=items, upcoding=params.upcoding)
+    if hold is not None:  # the five case rules read the same facts: computed once
+        facts = hold(facts)
     entries = entries_table(library or load_library())
     lines = rule_lines(items, entries)
     parts = [
