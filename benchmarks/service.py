@@ -16,6 +16,9 @@ Durability is not traded for speed: PostgreSQL keeps ``synchronous_commit = on``
 SQLite in WAL mode with ``synchronous=NORMAL``, which survives a killed process (the test
 ``test_a_server_killed_mid_load…`` checks it on both backends), not a power cut.
 
+``cpu_stolen_share`` is the share of the machine's CPU time the hypervisor gave other guests during
+the run (steal time): figures of runs with much of it are not comparable.
+
 ``capacity_if_idle_per_s`` = cores × 1000 / (server + database + client CPU ms per settlement), and
 at most workers × 1000 / server CPU ms: the most this build could do if it had the whole machine,
 whatever else was running during the run.
@@ -58,6 +61,12 @@ def _proc_cpu() -> dict[int, tuple[int, float, str]]:
         fields = stat[stat.rindex(")") + 2:].split()
         out[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICK, cmd)
     return out
+
+
+def steal_jiffies() -> tuple[int, int]:
+    """(stolen, all) CPU jiffies of the machine so far: time the hypervisor gave other guests."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return fields[7] if len(fields) > 7 else 0, sum(fields[:8])
 
 
 def cpu_seconds(server_pid: int, database_name: str) -> tuple[float, float]:
@@ -269,14 +278,17 @@ def main() -> None:
     for backend in backends:
         # The machine may be shared: the load average before and after says how much of it we had.
         before = round(os.getloadavg()[0], 2)
+        stolen_before, all_before = steal_jiffies()
         workers = args.workers or (1 if backend == "sqlite" else 2)
         figures = run(backend, args.settlements, workers, args.concurrency)
         cpu_ms = sum(float(figures[k]) for k in (  # type: ignore[arg-type]
             "server_cpu_ms_per_settlement", "database_cpu_ms_per_settlement", "client_cpu_ms_per_settlement"))
         # Python runs in the workers only: they cannot use more cores than there are of them.
         capacity = min((os.cpu_count() or 1) * 1000 / cpu_ms, workers * 1000 / float(figures["server_cpu_ms_per_settlement"]))  # type: ignore[arg-type]
+        stolen_after, all_after = steal_jiffies()
         results[backend] = {**figures, "capacity_if_idle_per_s": round(capacity, 1),
-                            "loadavg_1m_before": before, "loadavg_1m_after": round(os.getloadavg()[0], 2)}
+                            "loadavg_1m_before": before, "loadavg_1m_after": round(os.getloadavg()[0], 2),
+                            "cpu_stolen_share": round((stolen_after - stolen_before) / max(1, all_after - all_before), 3)}
         print(f"{backend}: {results[backend]}")
     results["client_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     out = Path(__file__).parent / "results" / "service.json"
