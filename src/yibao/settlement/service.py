@@ -23,9 +23,10 @@ import datetime as dt
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session, joinedload
@@ -62,6 +63,7 @@ from yibao.store.uow import SqlUnitOfWork
 REFERENCE_TTL_SECONDS = 30.0
 OUTPATIENT_MED_TYPES = frozenset({"11", "12", "13", "14", "51"})
 INPATIENT_MED_TYPES = frozenset({"21", "22", "23", "24", "52"})
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +105,9 @@ def new_id(prefix: str) -> str:
 
 # -- reference data -----------------------------------------------------------------------------
 
-_catalog_lock = threading.Lock()
-_catalog_cache: dict[tuple[str, str, dt.date], tuple[float, dict[str, CatalogEntry]]] = {}
+_reference_lock = threading.Lock()
+_reference: dict[tuple[object, ...], tuple[float, object]] = {}
+"""(kind, database, key…) → (when loaded, value): packs, catalogs and institution profiles."""
 
 
 def _store_key(session: Session) -> str:
@@ -112,66 +115,55 @@ def _store_key(session: Session) -> str:
     return str(session.get_bind().url)
 
 
+def _remembered(key: tuple[object, ...], load: Callable[[], T]) -> T:
+    """``load()``'s value, kept for ``REFERENCE_TTL_SECONDS``; loaded outside the lock (a slow query
+    must not hold up other threads' hits)."""
+    with _reference_lock:
+        found = _reference.get(key)
+    if found is not None and time.monotonic() - found[0] < REFERENCE_TTL_SECONDS:
+        return found[1]  # type: ignore[return-value]
+    value = load()
+    with _reference_lock:
+        _reference[key] = (time.monotonic(), value)
+    return value
+
+
 def invalidate_reference_data() -> None:
     """Forget cached packs, catalogs and institution profiles (after an import or an activation)."""
-    with _catalog_lock:
-        _catalog_cache.clear()
-        _institution_cache.clear()
-        _packs_cache.clear()
-
-
-_packs_cache: dict[str, tuple[float, tuple[PolicyPack, ...]]] = {}
+    with _reference_lock:
+        _reference.clear()
 
 
 def policy_packs(session: Session) -> tuple[PolicyPack, ...]:
     """The bundled packs and those activated in the store (:func:`yibao.policy.service.packs_for`)."""
-    key = _store_key(session)
-    with _catalog_lock:
-        cached = _packs_cache.get(key)
-    if cached is not None and time.monotonic() - cached[0] < REFERENCE_TTL_SECONDS:
-        return cached[1]
-    packs = packs_for(session)
-    with _catalog_lock:
-        _packs_cache[key] = (time.monotonic(), packs)
-    return packs
+    return _remembered(("packs", _store_key(session)), lambda: packs_for(session))
 
 
 def load_catalog(session: Session, admdvs: str, on: dt.date) -> Mapping[str, CatalogEntry]:
     """The catalog valid on ``on`` for ``admdvs``: national lines, overridden by the region's own."""
-    key = (_store_key(session), admdvs, on)
-    with _catalog_lock:
-        cached = _catalog_cache.get(key)
-        if cached is not None and time.monotonic() - cached[0] < REFERENCE_TTL_SECONDS:
-            return cached[1]
-    query = select(CatalogItem).where(
-        CatalogItem.admdvs.in_((NATIONAL_ADMDVS, admdvs)),
-        CatalogItem.begndate <= on,
-        or_(CatalogItem.enddate.is_(None), CatalogItem.enddate >= on),
-    )
-    rows = sorted(session.scalars(query), key=lambda r: (r.admdvs != NATIONAL_ADMDVS, r.begndate))
-    entries = {row.med_list_codg: row.entry() for row in rows}  # regional and newer lines win
-    with _catalog_lock:
-        _catalog_cache[key] = (time.monotonic(), entries)
-    return entries
 
+    def load() -> dict[str, CatalogEntry]:
+        query = select(CatalogItem).where(
+            CatalogItem.admdvs.in_((NATIONAL_ADMDVS, admdvs)),
+            CatalogItem.begndate <= on,
+            or_(CatalogItem.enddate.is_(None), CatalogItem.enddate >= on),
+        )
+        rows = sorted(session.scalars(query), key=lambda r: (r.admdvs != NATIONAL_ADMDVS, r.begndate))
+        return {row.med_list_codg: row.entry() for row in rows}  # regional and newer lines win
 
-_institution_cache: dict[tuple[str, str], tuple[float, tuple[str, bool, str]]] = {}
+    return _remembered(("catalog", _store_key(session), admdvs, on), load)
 
 
 def institution_profile(session: Session, fixmedins_code: str) -> tuple[str, bool, str]:
     """(hospital level ``"1"``–``"3"``, 基层 flag, region) of an institution, cached like the catalog."""
-    key = (_store_key(session), fixmedins_code)
-    with _catalog_lock:
-        cached = _institution_cache.get(key)
-    if cached is not None and time.monotonic() - cached[0] < REFERENCE_TTL_SECONDS:
-        return cached[1]
-    institution = session.get(Institution, fixmedins_code)
-    if institution is None:
-        raise NotFoundError(ErrorCode.INSTITUTION_NOT_FOUND, field="fixmedins_code", detail=fixmedins_code)
-    profile = (str(institution.hosp_lv or 1), institution.grassroots_flag, institution.admdvs)
-    with _catalog_lock:
-        _institution_cache[key] = (time.monotonic(), profile)
-    return profile
+
+    def load() -> tuple[str, bool, str]:
+        institution = session.get(Institution, fixmedins_code)
+        if institution is None:
+            raise NotFoundError(ErrorCode.INSTITUTION_NOT_FOUND, field="fixmedins_code", detail=fixmedins_code)
+        return (str(institution.hosp_lv or 1), institution.grassroots_flag, institution.admdvs)
+
+    return _remembered(("institution", _store_key(session), fixmedins_code), load)
 
 
 def coverage_of(period: CoveragePeriod | None) -> Coverage | None:

@@ -180,7 +180,7 @@ def _as_one(dialect: Dialect, pending: Sequence[tuple[Write, Params | Sequence[P
         rows = [params] if isinstance(params, Mapping) else list(params)
         if rows:
             shapes.append((statement, rows))
-    if len(shapes) < 2 and not (shapes and len(shapes[0][1]) > 1 and isinstance(shapes[0][0], Insert)):
+    if sum(len(rows) for _, rows in shapes) < 2:
         return None
     compiled = [_compile(statement, dialect, tuple(rows[0])) for statement, rows in shapes]
     key = tuple((id(statement), tuple(rows[0]), len(rows)) for statement, rows in shapes)

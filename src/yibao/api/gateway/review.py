@@ -11,12 +11,12 @@ from collections.abc import Collection
 from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yibao.api.gateway.schemas import ReviewData
 from yibao.errors import ErrorCode, InputError
-from yibao.settlement.service import Caller, own_visit
+from yibao.settlement.service import Caller, load_catalog, own_visit
 from yibao.store.models import CatalogItem, FeeDetail, Institution, Visit
 from yibao.store.models.gateway import NATIONAL_ADMDVS
 from yibao.store.models.visits import VisitStatus
@@ -101,20 +101,14 @@ def _history(uow: SqlUnitOfWork, visit: Visit, lines: tuple[OrderLine, ...], day
 def _drugs(session: Session, codes: Collection[str], admdvs: str,
            on: dt.date) -> tuple[dict[str, Decimal], dict[str, str]]:
     """Daily doses and generic names of the visit's drugs and of the other specifications of their
-    generic names, from the catalog valid on ``on`` (national lines, the region's own winning, as the
-    settlement reads it). Codes without a dose are left out: the rules cannot count their days."""
-    valid = (CatalogItem.admdvs.in_((NATIONAL_ADMDVS, admdvs)), CatalogItem.begndate <= on,
-             or_(CatalogItem.enddate.is_(None), CatalogItem.enddate >= on))
-    names = select(CatalogItem.genname_codg).where(
-        *valid, CatalogItem.med_list_codg.in_(codes), CatalogItem.genname_codg.is_not(None))
-    query = select(CatalogItem.med_list_codg, CatalogItem.admdvs, CatalogItem.begndate, CatalogItem.day_dose,
-                   CatalogItem.genname_codg).where(
-        *valid, or_(CatalogItem.med_list_codg.in_(codes), CatalogItem.genname_codg.in_(names)))
-    latest: dict[str, tuple[Decimal | None, str | None]] = {}
-    for code, _, _, dose, genname in sorted(session.execute(query), key=lambda r: (r[1] != NATIONAL_ADMDVS, r[2])):
-        latest[code] = (dose, genname)  # regional and newer lines win
-    doses = {code: dose for code, (dose, _) in latest.items() if dose is not None and dose > 0}
-    generic = {code: genname for code, (_, genname) in latest.items() if genname and code in doses}
+    generic names, from the catalog the settlement reads on ``on`` (:func:`load_catalog`). Codes
+    without a dose are left out: the rules cannot count their days."""
+    catalog = load_catalog(session, admdvs, on)
+    names = {entry.genname_codg for code in codes if (entry := catalog.get(code)) is not None and entry.genname_codg}
+    siblings = set(session.scalars(select(CatalogItem.med_list_codg).where(CatalogItem.genname_codg.in_(names)))) if names else set()
+    entries = [entry for code in {*codes, *siblings} if (entry := catalog.get(code)) is not None]
+    doses = {e.med_list_codg: e.day_dose for e in entries if e.day_dose is not None and e.day_dose > 0}
+    generic = {e.med_list_codg: e.genname_codg for e in entries if e.genname_codg and e.med_list_codg in doses}
     return doses, generic
 
 
