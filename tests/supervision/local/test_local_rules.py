@@ -97,6 +97,15 @@ def test_a_short_exam_only_stay_without_procedure_is_a_low_standard_admission(pa
     assert leads == ["M1"]
 
 
+def test_beds_and_nursing_do_not_dilute_the_exam_share_of_a_low_standard_admission(params: LocalParams) -> None:
+    # Three days of beds and nursing are 47% of this bill, exams 37%: but exams are 70% of all else.
+    exams = {"01": 600, "07": 300, "03": 400, "04": 300, "09": 300}
+    leads = low_standard_admission(_facts([*_peers(10), _case(1, "P1", D0, 3, fees=exams)]), params.low_standard_admission,
+                                   params.version).to_pyarrow()
+    assert leads.column("mdtrt_id").to_pylist() == ["M1"]
+    assert "床位护理费以外费用的70.0%" in leads.column("evidence")[0].as_py()
+
+
 def test_a_stay_of_beds_and_nursing_only_is_a_phantom_stay(params: LocalParams) -> None:
     beds = {"01": 700, "02": 20, "07": 500}
     rows = [*_peers(10), _case(1, "P1", D0, 7, fees=beds)]

@@ -1,6 +1,6 @@
 """高套 on hand-made stays: the coded CC/MCC level against the care billed (one level lower), small
-groups backing off to the category, the drugs of another principal diagnosis, the institution prior —
-and the same leads on Spark."""
+groups backing off to the category, the drugs of another principal diagnosis, an operation billed but
+not coded, the institution prior — and the same leads on Spark."""
 
 from __future__ import annotations
 
@@ -139,6 +139,8 @@ def test_the_upcoding_leads_are_the_same_on_spark(tmp_path: Path, spark_session:
     drows, dlines = _drug_world()
     rows += [{**r, "case_id": f"D{r['case_id']}", "mdtrt_id": f"D{r['mdtrt_id']}"} for r in drows]
     lines += [{**x, "mdtrt_id": f"D{x['mdtrt_id']}", "feedetl_sn": f"D{x['feedetl_sn']}"} for x in dlines]
+    rows += [{**r, "case_id": f"U{r['case_id']}", "mdtrt_id": f"U{r['mdtrt_id']}"} for r in _surgery_world(1500, None)]
+    lines += [{**x, "mdtrt_id": f"U{x['mdtrt_id']}", "feedetl_sn": f"U{x['feedetl_sn']}"} for x in _surgery_lines()]
     _write(tmp_path, rows, lines)
     found = []
     for wh in (Warehouse(tmp_path), Warehouse(tmp_path, "pyspark", spark_session=spark_session)):
@@ -147,6 +149,42 @@ def test_the_upcoding_leads_are_the_same_on_spark(tmp_path: Path, spark_session:
         leads = _leads(facts, params)
         found.append(sorted(zip(leads.column("mdtrt_id").to_pylist(), leads.column("trace").to_pylist(), strict=True)))
     on_duckdb, on_spark = found
-    assert [m for m, _ in on_duckdb] == ["DM1", "DM30", "DM31", "M1"]
+    assert [m for m, _ in on_duckdb] == ["DM1", "DM30", "DM31", "M1", "UM1"]
     assert on_spark == on_duckdb
 
+
+
+def _surgery_world(surgery_fee: int, oprn: str | None) -> list[dict[str, object]]:
+    """Appendicitis (K35.800) stays take D1, two of them also one D2; gallstone (K80.000) stays take D2.
+    P1 is coded K35.800 and bills one D2 line: its drugs lean to K80.000, but too little to say so alone."""
+    k35 = [_case(10 + i, f"Q{i}", D0, 8, "K35.800") for i in range(6)]
+    k80 = [_case(20 + i, f"R{i}", D0, 8, "K80.000") for i in range(6)]
+    fees = {**ORDINARY, "06": surgery_fee}
+    return [*k35, *k80, _case(1, "P1", D0, 8, "K35.800", fees=fees, oprn=oprn)]
+
+
+def _surgery_lines() -> list[dict[str, object]]:
+    lines = [x for n in range(10, 16) for x in _lines(f"M{n}", 6, "09", "D1")]
+    lines += _lines("M10", 1, "09", "D2") + _lines("M11", 1, "09", "D2")
+    lines += [x for n in range(20, 26) for x in _lines(f"M{n}", 8, "09", "D2")]
+    return lines + _lines("M1", 1, "09", "D2")
+
+
+def test_an_operation_billed_but_not_coded_with_drugs_of_another_diagnosis_is_suspected_upcoding(
+        params: LocalParams) -> None:
+    facts = _facts(_surgery_world(1500, None), lines=_surgery_lines())
+    m1 = facts.filter(facts.mdtrt_id == "M1").to_pyarrow().to_pylist()[0]
+    p = params.upcoding
+    # The drugs alone would not do: between the two thresholds.
+    assert float(p.unoperated_min_llr) <= m1["dx_llr"] < float(p.principal_min_llr) and m1["dx_alt"] == "K80.000"
+    leads = _leads(facts, params)
+    assert _ids(leads) == ["M1"]
+    assert "手术费占" in leads.column("evidence")[0].as_py() and "未编码手术操作" in leads.column("evidence")[0].as_py()
+    assert "unoperated_min_llr=" in leads.column("trace")[0].as_py()
+
+
+@pytest.mark.parametrize(("surgery_fee", "oprn"), [(0, None), (1500, "47.0900"), (100, None)])
+def test_no_surgery_fee_a_coded_operation_or_a_minor_one_is_not_this_lead(
+        params: LocalParams, surgery_fee: int, oprn: str | None) -> None:
+    # No surgery billed; the operation is coded; the surgery fee under 5% of the bill (100 of 4,900 yuan).
+    assert _ids(_leads(_facts(_surgery_world(surgery_fee, oprn), lines=_surgery_lines()), params)) == []

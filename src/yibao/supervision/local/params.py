@@ -44,6 +44,8 @@ class UpcodingParams:
     principal_min_llr: Decimal
     drug_floor: Decimal
     candidate_share: Decimal
+    unoperated_min_surgery_share: Decimal
+    unoperated_min_llr: Decimal
     prior_min_z: Decimal
     prior_min_cmi_excess: Decimal
     prior_min_severe_excess: Decimal

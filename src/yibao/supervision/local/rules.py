@@ -52,14 +52,15 @@ def split_hospitalisation(f: ir.Table, p: SplitParams, version: str) -> ir.Table
 
 
 def low_standard_admission(f: ir.Table, p: LowStandardParams, version: str) -> ir.Table:
-    """低标准入院: a short stay, mostly examinations and tests, no procedure, cheap against its peers."""
-    cond = (f.ipt_days <= p.max_days) & (f.exam_share >= float(p.min_exam_share))
+    """低标准入院: a short stay, mostly examinations and tests (of what was billed besides beds and
+    nursing), no procedure, cheap against its peers."""
+    cond = (f.ipt_days <= p.max_days) & (f.exam_care_share >= float(p.min_exam_share))
     cond = cond & (f.cost_ratio.isnull() | (f.cost_ratio <= float(p.max_cost_ratio)))
     if p.no_procedure:
         cond = cond & (f.n_oprn == 0)
     hit = f.filter(cond)
-    evidence = ("住院" + hit.ipt_days.cast("string") + "天，检查化验费占" + text(hit.exam_share * 100, 1)
-                + "%，无手术操作，费用为同组均值的" + text(hit.cost_ratio.fill_null(0) * 100, 1) + "%")
+    evidence = ("住院" + hit.ipt_days.cast("string") + "天，检查化验费占床位护理费以外费用的" + text(hit.exam_care_share * 100, 1)
+                + "%（占总费用" + text(hit.exam_share * 100, 1) + "%），无手术操作，费用为同组均值的" + text(hit.cost_ratio.fill_null(0) * 100, 1) + "%")
     trace = (f"LOCAL-LOWADM;params={version};max_days={p.max_days};min_exam_share={p.min_exam_share};"
              f"max_cost_ratio={p.max_cost_ratio}")
     return _lead(hit, "LOCAL-LOWADM", "low_standard_admission", evidence, trace)
@@ -77,7 +78,8 @@ def coding_prior(f: ir.Table, p: UpcodingParams) -> ir.BooleanValue:
 def upcoding(f: ir.Table, p: UpcodingParams, version: str) -> ir.Table:
     """高套: the bill fits a lower coding far better than the coded one — the examination, test and
     treatment lines (and ICU days) of one CC/MCC level lower than coded, or the drugs of another
-    principal diagnosis (or none of the coded one's usual drugs). Where the institution codes ahead of
+    principal diagnosis (or none of the coded one's usual drugs), or an operation billed that the codes
+    do not show with drugs leaning to another diagnosis. Where the institution codes ahead of
     its bills or its peers (:func:`coding_prior`), the likelihood ratio needed is lower. All read the
     fee lines, not the cost, which varies too much case by case."""
     prior = coding_prior(f, p)
@@ -85,8 +87,10 @@ def upcoding(f: ir.Table, p: UpcodingParams, version: str) -> ir.Table:
     severe = f.severe_log_odds >= float(p.severe_min_log_odds) - cut
     usual = (f.drug_lines >= p.principal_min_drug_lines) & (f.drug_usual <= float(p.principal_max_usual_share))
     other = f.dx_llr >= float(p.principal_min_llr) - cut
+    unoperated = (f.n_oprn == 0) & (f.surgery_share >= float(p.unoperated_min_surgery_share)) & (
+        f.dx_llr >= float(p.unoperated_min_llr) - cut)
     t = f.mutate(prior=prior)
-    hit = t.filter(severe.fill_null(False) | usual.fill_null(False) | other.fill_null(False))
+    hit = t.filter(severe.fill_null(False) | usual.fill_null(False) | other.fill_null(False) | unoperated.fill_null(False))
     level = hit.severity.cast("string")
     evidence = ("主要诊断 " + hit.principal + "，严重程度 " + level + "（2 MCC / 1 CC）；住院" + hit.ipt_days.cast("string")
                 + "天，检查化验治疗明细" + hit.care_lines.cast("string") + "条，同诊断该级应约"
@@ -97,6 +101,8 @@ def upcoding(f: ir.Table, p: UpcodingParams, version: str) -> ir.Table:
                 + "条，本诊断常用药占" + text(hit.drug_usual.fill_null(0) * 100, 1) + "%，更符合诊断 "
                 + hit.dx_alt.fill_null("-") + "（对数似然比" + text(hit.dx_llr.fill_null(0), 2) + "）；费用为同组均值的"
                 + text(hit.cost_ratio.fill_null(0) * 100, 1) + "%"
+                + ibis.ifelse((hit.n_oprn == 0) & (hit.surgery_fee > 0),
+                              "；手术费占" + text(hit.surgery_share * 100, 1) + "%，未编码手术操作", "")
                 + ibis.ifelse(hit.prior, "；本机构编码病组均费用高于实际费用（对数）" + text(hit.inst_cmi_excess.fill_null(0), 3)
                               + "（" + text(hit.inst_cmi_z.fill_null(0), 1) + "个标准误），CC/MCC 率高于同诊断"
                               + text(hit.inst_severe_excess.fill_null(0) * 100, 1) + "个百分点（"
@@ -106,7 +112,9 @@ def upcoding(f: ir.Table, p: UpcodingParams, version: str) -> ir.Table:
              f"severe_prior_start={p.severe_prior_start};care_dispersion={p.care_dispersion};"
              f"usual_drug_share={p.usual_drug_share};principal_max_usual_share={p.principal_max_usual_share};"
              f"principal_min_drug_lines={p.principal_min_drug_lines};principal_min_llr={p.principal_min_llr};"
-             f"drug_floor={p.drug_floor};candidate_share={p.candidate_share};min_peer_cases={p.min_peer_cases};"
+             f"drug_floor={p.drug_floor};candidate_share={p.candidate_share};"
+             f"unoperated_min_surgery_share={p.unoperated_min_surgery_share};unoperated_min_llr={p.unoperated_min_llr};"
+             f"min_peer_cases={p.min_peer_cases};"
              f"prior_min_z={p.prior_min_z};prior_min_cmi_excess={p.prior_min_cmi_excess};"
              f"prior_min_severe_excess={p.prior_min_severe_excess};prior_llr_cut={p.prior_llr_cut}")
     return _lead(hit, "LOCAL-UPCODE", "upcoding", evidence,

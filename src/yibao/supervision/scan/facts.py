@@ -1,7 +1,7 @@
 """Per-case facts the local rules and the anomaly features read (病例事实), as Ibis expressions.
 
 For every inpatient case of the period: its principal diagnosis, severity (the highest of its
-secondary diagnoses in the CHS-DRG MCC / CC tables), cost structure by 收费项目类别, length of stay,
+secondary diagnoses in the CHS-DRG MCC / CC tables), cost structure by 收费项目类别 (surgery fees among them, set against the operations coded), length of stay,
 its peers' mean cost and stay (same principal diagnosis and severity, across the region), the
 visits the same person made elsewhere while admitted (不在院就诊), and — from the fee lines — the
 evidence of care: the care lines billed against those of the coded CC/MCC level and of one level
@@ -25,6 +25,7 @@ _BED = ("01", "07")  # 床位费 护理费
 _EXAM = ("03", "04")  # 检查费 化验费
 _DRUG = ("09", "10", "11")  # 西药 中药饮片 中成药
 _TREAT = ("03", "04", "05")  # 检查 化验 治疗: what a complication adds day by day
+_SURGERY = ("06",)  # 手术费: an operation billed, whether or not one is coded
 # Spark's split takes a regular expression, where "|" means "or": split on a plain comma instead.
 _SEP = ","
 
@@ -72,6 +73,7 @@ def case_facts(cases: ir.Table, visits: ir.Table, sev: ir.Table, *, min_peer_cas
         bed_fee=_fees(cases, _BED),
         care_fee=_fees(cases, _CARE),
         exam_fee=_fees(cases, _EXAM),
+        surgery_fee=_fees(cases, _SURGERY),
     )
     sec = base.filter(base.secondary != "").select("case_id", code=base.secondary.replace("|", _SEP).split(_SEP).unnest())
     severity = sec.join(sev, "code").group_by("case_id").aggregate(severity=lambda t: t.sev.max())
@@ -82,7 +84,9 @@ def case_facts(cases: ir.Table, visits: ir.Table, sev: ir.Table, *, min_peer_cas
     core = f.select("mdtrt_id", "fixmedins_code", "principal", "severity", "ipt_days", "icu_days", "cost",
                     dx3=f.principal.substr(0, 3))
     safe = ibis.greatest(f.cost, 0.01)
-    f = f.mutate(bed_share=f.bed_fee / safe, care_share=f.care_fee / safe, exam_share=f.exam_fee / safe)
+    # Exams against the bill without beds and nursing too: those grow with the days, not with what was done.
+    f = f.mutate(bed_share=f.bed_fee / safe, care_share=f.care_fee / safe, exam_share=f.exam_fee / safe,
+                 exam_care_share=f.exam_fee / ibis.greatest(f.cost - f.bed_fee, 0.01), surgery_share=f.surgery_fee / safe)
     peers = f.group_by(["principal", "severity"]).aggregate(
         peer_n=lambda t: t.count(), peer_cost=lambda t: t.cost.mean(), peer_los=lambda t: t.ipt_days.mean())
     plain = f.filter(f.severity == 0).group_by("principal").aggregate(
