@@ -121,3 +121,54 @@ def test_a_total_unlike_the_details_or_an_uncovered_date_is_refused(factory: ses
     late = Caller("H1", "001", "330902", "m", dt.datetime(2020, 2, 1))
     with SqlUnitOfWork(factory) as uow, pytest.raises(CoverageError):
         register_visit(uow, late, VisitInput("S4", "390", "11", late.when), inpatient=False)
+
+
+def test_a_visit_without_fees_is_refused_naming_the_field(factory: sessionmaker[Session]) -> None:
+    with SqlUnitOfWork(factory, protector=PROTECTOR) as uow:
+        visit = register_visit(uow, caller(), VisitInput("S4", "390", "11", WHEN), inpatient=False)
+        uow.commit()
+    with SqlUnitOfWork(factory) as uow, pytest.raises(InputError, match="feedetail"):
+        settle_visit(uow, caller(), SettleInput("S4", visit.mdtrt_id, "390", "11", Decimal("1.00")))
+
+
+def _locked(factory: sessionmaker[Session], sql: str, **params: object) -> bool:
+    """Does another transaction hold the row ``sql`` selects ``FOR UPDATE NOWAIT``?"""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    with factory() as other:
+        try:
+            other.execute(text(sql + " FOR UPDATE NOWAIT"), params).all()
+        except OperationalError as exc:
+            assert "lock" in str(exc.orig).lower()
+            return True
+        finally:
+            other.rollback()
+    return False
+
+
+def test_on_postgresql_a_settlement_holds_the_visit_and_accumulator_locks_and_a_refused_one_takes_none(
+    factory: sessionmaker[Session],
+) -> None:
+    """The fees statement takes the accumulator lock too (hot_path.fees_and_lock_counters): both rows
+    stay locked until the settlement ends; a visit refused at the first read locks no accumulator."""
+    if factory.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite holds the write lock")
+    first, second = visit_with_fees(factory, "S5", "100.00"), visit_with_fees(factory, "S5", "200.00")
+    with SqlUnitOfWork(factory) as uow:  # the person's first settlement of the year creates the row
+        settle_visit(uow, caller(), SettleInput("S5", first, "390", "11", Decimal("100.00")))
+        uow.commit()
+    visit_sql = "SELECT 1 FROM mdtrt WHERE mdtrt_id = :m"
+    acc_sql = "SELECT 1 FROM annual_accumulator WHERE psn_no = 'S5' AND fund_year = 2019 AND insutype = '390'"
+    before = counters(factory, "S5")
+    with SqlUnitOfWork(factory) as uow:
+        with pytest.raises(PermissionDenied, match="不属于本机构"):
+            settle_visit(uow, caller("H2"), SettleInput("S5", second, "390", "11", Decimal("200.00")))
+        assert not _locked(factory, acc_sql)
+    assert counters(factory, "S5") == before
+    with SqlUnitOfWork(factory) as uow:
+        settle_visit(uow, caller(), SettleInput("S5", second, "390", "11", Decimal("200.00")))
+        assert _locked(factory, visit_sql, m=second) and _locked(factory, acc_sql)
+        uow.commit()
+    assert not _locked(factory, visit_sql, m=second) and not _locked(factory, acc_sql)
+    assert counters(factory, "S5")["outpatient_fund_paid"] == "90.00"  # 30 % of 100 + 30 % of 200

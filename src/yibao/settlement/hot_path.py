@@ -16,11 +16,12 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Connection, and_, bindparam, exists, select
+from sqlalchemy import Connection, and_, bindparam, exists, literal_column, select, true
 
 from yibao.enrollment.rules import Coverage
 from yibao.store import driver
 from yibao.store.models import (
+    AnnualAccumulator,
     CoveragePeriod,
     FeeDetail,
     Person,
@@ -61,6 +62,36 @@ _FEES = (
     .order_by(FeeDetail.feedetl_sn)
 )
 _SETTLED = select(_LIVE)
+
+# A settlement's second statement: the fees, the settled flag AND the accumulator lock. It runs once
+# the visit is locked and checked, so the lock order stays visit → accumulator, a refused visit locks
+# nothing more, and its snapshot is taken after the visit lock (the fees and the flag are current).
+# Waiting here for the accumulator cannot make them stale: settling this visit or changing its fees
+# needs the visit lock, which we hold; the accumulator row itself comes back in its latest committed
+# version (READ COMMITTED re-reads a row it waited for). The one-row ``seed`` keeps a row in the
+# answer when there are no fees or no accumulator row yet.
+_ACC = AnnualAccumulator.__table__
+_ACC_LOCKED = (
+    select(_ACC.c.counters, _ACC.c.version)  # type: ignore[attr-defined]
+    .where(
+        _ACC.c.psn_no == bindparam("psn_no"),  # type: ignore[attr-defined]
+        _ACC.c.fund_year == bindparam("fund_year"),  # type: ignore[attr-defined]
+        _ACC.c.insutype == bindparam("insutype"),  # type: ignore[attr-defined]
+    )
+    .with_for_update()
+    .subquery("acc")
+)
+_SEED = select(literal_column("1").label("one")).subquery("seed")
+_FEES_AND_ACC = (
+    select(
+        FeeDetail.med_list_codg, FeeDetail.pric, FeeDetail.cnt, FeeDetail.det_item_fee_sumamt, _LIVE.label("settled"),
+        _ACC_LOCKED.c.counters, _ACC_LOCKED.c.version,
+    )
+    .select_from(
+        _SEED.outerjoin(_ACC_LOCKED, true()).outerjoin(FeeDetail, FeeDetail.mdtrt_id == bindparam("mdtrt_id"))
+    )
+    .order_by(FeeDetail.feedetl_sn)
+)
 
 Period = tuple[str, dt.date, dt.date | None, dt.date | None, str]
 """(insutype, begndate, enddate, wait_enddate, psn_insu_stas) of a coverage period."""
@@ -116,7 +147,28 @@ def load_visit(conn: Connection, mdtrt_id: str, *, lock: bool) -> VisitRow | Non
     )
 
 
-def fees_and_settled(conn: Connection, mdtrt_id: str) -> tuple[list[tuple[str, Decimal, Decimal, Decimal]], bool]:
+Fee = tuple[str, Decimal, Decimal, Decimal]
+"""(med_list_codg, pric, cnt, det_item_fee_sumamt) of a fee line."""
+Counters = tuple[dict[str, str | int], int]
+"""(counters, version) of an annual accumulator row."""
+
+
+def fees_and_lock_counters(
+    conn: Connection, mdtrt_id: str, *, psn_no: str, fund_year: int, insutype: str
+) -> tuple[list[Fee], bool, Counters | None]:
+    """After :func:`load_visit` locked the visit: its fee lines in ``feedetl_sn`` order, whether it
+    already has a live settlement, and the person's accumulator ``(counters, version)``, locked —
+    ``None`` when the row does not exist yet (create it with
+    :meth:`~yibao.store.repositories.AccumulatorRepository.lock_counters`). One round trip."""
+    params = {"mdtrt_id": mdtrt_id, "psn_no": psn_no, "fund_year": fund_year, "insutype": insutype}
+    rows = driver.fetch(conn, _FEES_AND_ACC, params)
+    first = rows[0]  # the seed row: always there
+    fees = [(r[0], r[1], r[2], r[3]) for r in rows if r[0] is not None]
+    counters = None if first[6] is None else (dict(first[5] or {}), int(first[6]))
+    return fees, bool(first[4]), counters  # type: ignore[return-value]
+
+
+def fees_and_settled(conn: Connection, mdtrt_id: str) -> tuple[list[Fee], bool]:
     """The visit's fee lines (code, price, count, amount) in ``feedetl_sn`` order, and whether it
     already has a live settlement — one round trip after the lock (see the module docstring)."""
     params = {"mdtrt_id": mdtrt_id}
@@ -126,4 +178,4 @@ def fees_and_settled(conn: Connection, mdtrt_id: str) -> tuple[list[tuple[str, D
     return [(r[0], r[1], r[2], r[3]) for r in rows], bool(rows[0][4])
 
 
-__all__ = ["Period", "VisitRow", "fees_and_settled", "load_visit"]
+__all__ = ["Counters", "Fee", "Period", "VisitRow", "fees_and_lock_counters", "fees_and_settled", "load_visit"]

@@ -23,6 +23,7 @@ import datetime as dt
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -110,9 +111,17 @@ _reference: dict[tuple[object, ...], tuple[float, object]] = {}
 """(kind, database, key…) → (when loaded, value): packs, catalogs and institution profiles."""
 
 
+_store_keys: weakref.WeakKeyDictionary[object, str] = weakref.WeakKeyDictionary()
+
+
 def _store_key(session: Session) -> str:
-    """Which database: caches are per database, not only per process (tests run several)."""
-    return str(session.get_bind().url)
+    """Which database: caches are per database, not only per process (tests run several). Kept
+    per engine: rendering the URL on each of a settlement's three cache look-ups cost more than them."""
+    bind = session.get_bind()
+    key = _store_keys.get(bind)
+    if key is None:
+        key = _store_keys[bind] = str(bind.url)
+    return key
 
 
 def _remembered(key: tuple[object, ...], load: Callable[[], T]) -> T:
@@ -236,9 +245,8 @@ def policy_for(session: Session, person: Person, on: dt.date) -> PolicyPack:
 # -- settlement ---------------------------------------------------------------------------------
 
 
-def _claim_for(uow: SqlUnitOfWork, caller: Caller, data: SettleInput, *, lock: bool) -> tuple[VisitRow, Claim]:
-    conn = uow.session.connection()
-    visit = hot_path.load_visit(conn, data.mdtrt_id, lock=lock)
+def _checked_visit(caller: Caller, data: SettleInput, visit: VisitRow | None) -> VisitRow:
+    """The visit, if the caller may settle it as the message says."""
     if visit is None:
         raise NotFoundError(ErrorCode.NOT_FOUND, field="mdtrt_id", detail=f"就诊 {data.mdtrt_id} 不存在")
     if visit.fixmedins_code != caller.fixmedins_code:
@@ -251,7 +259,13 @@ def _claim_for(uow: SqlUnitOfWork, caller: Caller, data: SettleInput, *, lock: b
         raise InputError(ErrorCode.INVALID_VALUE, field="insutype", detail=f"就诊登记的险种为 {visit.insutype}")
     if data.med_type != visit.med_type:
         raise InputError(ErrorCode.INVALID_VALUE, field="med_type", detail=f"就诊登记的医疗类别为 {visit.med_type}")
-    fees, settled = hot_path.fees_and_settled(conn, visit.mdtrt_id)
+    return visit
+
+
+def _claim_for(
+    uow: SqlUnitOfWork, caller: Caller, data: SettleInput, visit: VisitRow, fees: list[hot_path.Fee], settled: bool
+) -> Claim:
+    """The engine's claim of a checked visit, if it is not settled yet and its fees add up."""
     if settled:
         raise ConflictError(ErrorCode.INVALID_STATE, field="mdtrt_id", detail="该就诊已结算")
     if not fees:
@@ -275,7 +289,7 @@ def _claim_for(uow: SqlUnitOfWork, caller: Caller, data: SettleInput, *, lock: b
         chronic_code=visit.dise_codg if visit.has_extra else None,
         use_acct=data.acct_used_flag,
     )
-    return visit, claim
+    return claim
 
 
 def _run_engine(
@@ -297,7 +311,9 @@ def _run_engine(
 
 def presettle_visit(uow: SqlUnitOfWork, caller: Caller, data: SettleInput) -> SettleOutcome:
     """2206 / 2303 预结算: what settling now would give; writes nothing."""
-    visit, claim = _claim_for(uow, caller, data, lock=False)
+    conn = uow.session.connection()
+    visit = _checked_visit(caller, data, hot_path.load_visit(conn, data.mdtrt_id, lock=False))
+    claim = _claim_for(uow, caller, data, visit, *hot_path.fees_and_settled(conn, visit.mdtrt_id))
     row = uow.accumulators.get(claim.psn_no, claim.setl_date.year, claim.insutype)
     settlement, _ = _run_engine(uow, claim, visit, row.counters if row else {})
     return SettleOutcome(settlement, None, caller.when)
@@ -317,13 +333,22 @@ _CLOSE_VISIT = (
 def settle_visit(uow: SqlUnitOfWork, caller: Caller, data: SettleInput) -> SettleOutcome:
     """2207 / 2304 结算: lock visit and accumulator, settle, write settlement + lines + accumulator.
 
+    Two reads: the visit, locked and checked; then its fees with the accumulator lock in the same
+    statement (:func:`~yibao.settlement.hot_path.fees_and_lock_counters`).
+
     The writes are plain Core statements sent with the commit (no ORM bookkeeping for rows this
     transaction never reads again; on PostgreSQL one round trip with the message log and the
     ``COMMIT``); the accumulator update keeps the version check.
     """
-    visit, claim = _claim_for(uow, caller, data, lock=True)
-    year = claim.setl_date.year
-    counters, version = uow.accumulators.lock_counters(claim.psn_no, year, claim.insutype)
+    conn = uow.session.connection()
+    visit = _checked_visit(caller, data, hot_path.load_visit(conn, data.mdtrt_id, lock=True))
+    year = caller.when.year  # the settlement date's (claim.setl_date)
+    fees, settled, locked = hot_path.fees_and_lock_counters(
+        conn, visit.mdtrt_id, psn_no=visit.psn_no, fund_year=year, insutype=visit.insutype
+    )
+    claim = _claim_for(uow, caller, data, visit, fees, settled)
+    # No row yet (the person's first settlement of the year): lock_counters creates and locks it.
+    counters, version = locked or uow.accumulators.lock_counters(claim.psn_no, year, claim.insutype, seen_missing=True)
     settlement, after = _run_engine(uow, claim, visit, counters)
     setl_id = new_id("ST")
     uow.write_at_commit(_INSERT_SETL, _settlement_values(settlement, setl_id, visit, caller))

@@ -234,12 +234,15 @@ class AccumulatorRepository:
             raise RuntimeError("年度累计行创建后仍不可见")
         return locked
 
-    def lock_counters(self, psn_no: str, fund_year: int, insutype: str) -> tuple[dict[str, str | int], int]:
+    def lock_counters(
+        self, psn_no: str, fund_year: int, insutype: str, *, seen_missing: bool = False
+    ) -> tuple[dict[str, str | int], int]:
         """Like :meth:`lock`, as plain ``(counters, version)`` without an ORM object (the settle hot
-        path); write back with :meth:`write_counters`. One round trip once the row exists."""
+        path); write back with :meth:`write_counters`. One round trip once the row exists;
+        ``seen_missing``: the caller's locking read found no row, go straight to creating it."""
         conn = self.session.connection()
         key = {"psn_no": psn_no, "fund_year": fund_year, "insutype": insutype}
-        rows = driver.fetch(conn, _ACC_LOCK, key)
+        rows = [] if seen_missing else driver.fetch(conn, _ACC_LOCK, key)
         if not rows:
             # Our own insert is ours until commit; if a concurrent first settlement inserted first,
             # ON CONFLICT waits for it and we read (and lock) its row instead.

@@ -32,6 +32,8 @@ class ExactDecimal(TypeDecorator[Decimal]):
         self.precision = precision
         self.scale = scale
         self._unit = Decimal(1).scaleb(-scale)
+        self._bound = Decimal(10) ** (precision - scale)
+        """The first value too large: ``precision`` digits, ``scale`` of them decimals."""
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Decimal] | TypeEngine[int]:
         if dialect.name == "sqlite":
@@ -39,15 +41,21 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
 
     def _exact(self, value: object) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
+        # Every amount a settlement writes passes here: the checks are the cheap equivalents of
+        # building the digit tuple (a coefficient of at most ``precision`` digits at ``scale``
+        # decimals is a magnitude below ``_bound``).
+        if type(value) is Decimal:
+            number = value
+        elif isinstance(value, bool) or not isinstance(value, (Decimal, int)):
             raise InputError(ErrorCode.INVALID_AMOUNT, detail=f"数据库金额须为 Decimal，收到 {type(value).__name__}")
-        number = Decimal(value)
+        else:
+            number = Decimal(value)
         if not number.is_finite():
             raise InputError(ErrorCode.INVALID_AMOUNT, detail=str(value))
         quantized = number.quantize(self._unit)
         if quantized != number:
             raise InputError(ErrorCode.INVALID_AMOUNT, detail=f"超过 {self.scale} 位小数：{value}")
-        if len(quantized.as_tuple().digits) > self.precision:
+        if not -self._bound < quantized < self._bound:
             raise InputError(ErrorCode.INVALID_AMOUNT, detail=f"超过 {self.precision} 位有效数字：{value}")
         return quantized
 

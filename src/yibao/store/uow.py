@@ -15,8 +15,8 @@ work that should not take the write lock); on PostgreSQL row locks come from ``F
 
 Writes whose results nobody reads back in the transaction (a settlement's rows, the message log)
 may be handed to :meth:`SqlUnitOfWork.write_at_commit`: they go out on the driver's cursor
-(:mod:`yibao.store.driver`) and, on PostgreSQL, pipelined with the ``COMMIT`` — one round trip
-instead of one per statement. An error among them (a unique key) fails the commit and rolls all of
+(:mod:`yibao.store.driver`) and, on PostgreSQL, as one statement before the ``COMMIT`` — one round
+trip instead of one per statement. An error among them (a unique key) fails the commit and rolls all of
 it back, as SQLAlchemy's ``IntegrityError`` like any other.
 """
 
@@ -128,20 +128,17 @@ class SqlUnitOfWork:
             return
         session.flush()  # the ORM's own writes first, each answered, so their errors surface as before
         conn = session.connection()
-        dbapi = conn.connection.driver_connection
-        cursor = dbapi.cursor()  # type: ignore[union-attr]
-        try:
-            if conn.dialect.name != "postgresql":
-                driver.send(conn, cursor, pending)
-                session.commit()
-                return
-            # psycopg queues the statements and the COMMIT and reads every answer in one round trip.
-            # The driver commits inside the pipeline: SQLAlchemy's commit hands the connection back to
-            # the pool, where another thread could take it while it is still in pipeline mode.
-            driver.send_and_commit(conn, cursor, pending)
+        if conn.dialect.name == "postgresql":
+            # One statement for all the writes, then COMMIT on the driver's connection.
+            driver.send_and_commit(conn, pending)
             session.commit()  # the driver's transaction is over; this ends SQLAlchemy's
+            return
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            driver.send(conn, cursor, pending)
         finally:
             cursor.close()
+        session.commit()
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -83,7 +83,7 @@ class _Seen(Exception):
 _REPLAY = select(MessageLog.body_hash, MessageLog.fixmedins_code, MessageLog.response).where(
     MessageLog.msgid == bindparam("msgid")
 )
-# inline(): no RETURNING of the generated audit id, so both can go out pipelined with the COMMIT.
+# inline(): no RETURNING of the generated audit id, so both can go out with the writes at COMMIT.
 _INSERT_MESSAGE = insert(MessageLog.__table__).inline()
 _INSERT_AUDIT = insert(AuditLog.__table__).inline()
 
