@@ -151,3 +151,44 @@ def test_on_postgresql_the_doses_and_the_earlier_prescriptions_are_read_the_same
     found = _by_rule(later.ok("3102", {"data": {"psn_no": psn_no(12), "mdtrt_id": mdtrt_id}}))
     assert found["LOCAL-REPEATRX"]["vola_amt"] == "10.00" and found["LOCAL-OVERRX"]["vola_amt"] == "40.00"
     assert f"{earlier}（H1，2019-03-01，RX-PLAIN）28.0天，尚余25.0天" in str(found["LOCAL-REPEATRX"]["vola_evid"])
+
+
+def _national(n: int, mdtrt_id: str, orders: list[dict[str, object]], **patient: object) -> dict[str, object]:
+    """The national 3101 input: one patient, one encounter, its order lines (fields a HIS also sends,
+    not read here, included)."""
+    encounter = {"mdtrt_id": mdtrt_id, "medins_id": "H1", "med_type": "11", "insutype": "390", "fsi_diagnose_dtos": [],
+                 "fsi_order_dtos": orders}
+    return {"data": {"rule_ids": [], "trig_scen": "1", "syscode": "HIS", "patient_dtos": [
+        {"patn_id": psn_no(n), "gend": "1", "brdy": "1960-01-01", "poolarea": "330902", "curr_mdtrt_id": mdtrt_id,
+         "fsi_encounter_dtos": [encounter], **patient}]}}
+
+
+def _order(rx_id: str, code: str, pric: str, cnt: str) -> dict[str, object]:
+    return {"rx_id": rx_id, "rxno": f"RX{rx_id}", "hilist_code": code, "hilist_name": code, "pric": pric, "cnt": cnt,
+            "sumamt": str(Decimal(pric) * Decimal(cnt)), "drord_begn_date": "2019-03-01 10:00:00", "long_drord_flag": 0}
+
+
+def test_the_national_patient_dtos_input_is_judged_as_the_flat_one(client: TestClient) -> None:
+    h1 = _his(client, "H1", "2019-03-01")
+    mdtrt_id = h1.register(13)
+    flat_line = {"feedetl_sn": "7", "med_list_codg": "RX-SR", "pric": "5", "cnt": "30", "det_item_fee_sumamt": "150.00",
+                 "fee_ocur_time": "2019-03-01 10:00:00"}
+    flat = h1.ok("3101", {"data": {"psn_no": psn_no(13), "mdtrt_id": mdtrt_id, "feedetail": [flat_line]}})
+    national = h1.ok("3101", _national(13, mdtrt_id, [_order("7", "RX-SR", "5", "30")]))
+    assert national == flat and _by_rule(national)["LOCAL-OVERRX"]["vola_amt"] == "80.00"
+    assert _by_rule(national)["LOCAL-OVERRX"]["patn_id"] == psn_no(13)
+
+
+@pytest.mark.parametrize(("patient", "data", "reason"), [
+    ({"curr_mdtrt_id": "NOPE"}, {}, "curr_mdtrt_id NOPE 不在 fsi_encounter_dtos 中"),
+    ({}, {"psn_no": "X"}, "只能二选一"),
+    ({"fsi_encounter_dtos": []}, {}, "fsi_encounter_dtos"),
+])
+def test_a_national_input_that_names_no_single_visit_is_refused(client: TestClient, patient: dict[str, object],
+                                                                  data: dict[str, object], reason: str) -> None:
+    h1 = _his(client, "H1", "2019-03-01")
+    mdtrt_id = h1.register(14)
+    message = _national(14, mdtrt_id, [_order("1", "RX-SR", "5", "3")], **patient)
+    message["data"].update(data)  # type: ignore[attr-defined]
+    out = h1.call("3101", message)
+    assert out["infcode"] == -1 and reason in str(out["err_msg"]), out

@@ -44,6 +44,7 @@ def known_rule_ids() -> frozenset[str]:
 
 def review(uow: SqlUnitOfWork, caller: Caller, data: ReviewData, stage: Stage) -> dict[str, object]:
     """The rules of ``stage`` (3101 事前, 3102 事中) that the visit's lines hit, in the national shape."""
+    assert data.mdtrt_id is not None and data.psn_no is not None  # ReviewData's validator
     visit = own_visit(uow, caller, data.mdtrt_id, data.psn_no)
     index = rule_index()
     wanted = frozenset(data.rule_ids)

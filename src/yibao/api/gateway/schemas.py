@@ -300,15 +300,72 @@ class ReviewLine(_In):
     fee_ocur_time: Time
 
 
-class ReviewData(_In):
-    psn_no: Code
+class ReviewOrder(_In):
+    """3101 ``fsi_order_dtos``: one order line (处方/医嘱明细) in the national message."""
+
+    rx_id: Code  # 处方(医嘱)标识: the line's number in the answer's details
+    hilist_code: Code  # 医保目录编码
+    pric: Price
+    cnt: Price
+    sumamt: Money
+    drord_begn_date: Time  # 医嘱开始时间
+
+
+class ReviewEncounter(_In):
+    """3101 ``fsi_encounter_dtos``: one visit of the patient, with its order lines."""
+
     mdtrt_id: Code
     med_type: Code | None = None
     insutype: Insutype | None = None
+    fsi_order_dtos: list[ReviewOrder] = Field(default_factory=list, max_length=2000)
+
+
+class ReviewPatient(_In):
+    """3101 ``patient_dtos``: the patient (``patn_id``, the 人员编号) and the visit under review."""
+
+    patn_id: Code
+    curr_mdtrt_id: Code | None = None  # the visit to judge; without it, the only one given
+    fsi_encounter_dtos: list[ReviewEncounter] = Field(min_length=1, max_length=50)
+
+
+class ReviewData(_In):
+    """Either the flat form (``psn_no``, ``mdtrt_id``, ``feedetail``) or the national one
+    (``patient_dtos``), read into the flat form."""
+
+    psn_no: Code | None = None
+    mdtrt_id: Code | None = None
+    med_type: Code | None = None
+    insutype: Insutype | None = None
     feedetail: list[ReviewLine] = Field(default_factory=list, max_length=2000)
-    # 3101 规则标识集合 (only these rules answer; empty: all) and 任务ID (echoed in every result record).
+    patient_dtos: list[ReviewPatient] = Field(default_factory=list, max_length=1)
+    # 3101 规则标识集合 (only these rules answer; empty: all), 任务ID (echoed in every result record)
+    # and 触发场景 (accepted; the infno already says 事前 or 事中).
     rule_ids: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(default_factory=list, max_length=500)
     task_id: str | None = Field(default=None, max_length=40)
+    trig_scen: str | None = Field(default=None, max_length=3)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> ReviewData:
+        if not self.patient_dtos:
+            if self.psn_no is None or self.mdtrt_id is None:
+                raise ValueError("缺少 psn_no 与 mdtrt_id（或国家接口的 patient_dtos）")
+            return self
+        if self.psn_no is not None or self.mdtrt_id is not None or self.feedetail:
+            raise ValueError("patient_dtos 与 psn_no、mdtrt_id、feedetail 只能二选一")
+        patient = self.patient_dtos[0]
+        encounters = patient.fsi_encounter_dtos
+        if patient.curr_mdtrt_id is not None:
+            encounters = [e for e in encounters if e.mdtrt_id == patient.curr_mdtrt_id]
+            if not encounters:
+                raise ValueError(f"curr_mdtrt_id {patient.curr_mdtrt_id} 不在 fsi_encounter_dtos 中")
+        elif len(encounters) > 1:
+            raise ValueError("fsi_encounter_dtos 有多次就诊时须以 curr_mdtrt_id 指明审核哪一次")
+        visit = encounters[0]
+        lines = [ReviewLine(feedetl_sn=o.rx_id, med_list_codg=o.hilist_code, pric=o.pric, cnt=o.cnt,
+                            det_item_fee_sumamt=o.sumamt, fee_ocur_time=o.drord_begn_date) for o in visit.fsi_order_dtos]
+        return self.model_copy(update={"psn_no": patient.patn_id, "mdtrt_id": visit.mdtrt_id, "feedetail": lines,
+                                       "med_type": self.med_type or visit.med_type,
+                                       "insutype": self.insutype or visit.insutype})
 
 
 class ReviewInput(_In):
@@ -327,7 +384,10 @@ __all__ = [
     "Price",
     "RegisterInput",
     "ReverseInput",
+    "ReviewEncounter",
     "ReviewInput",
+    "ReviewOrder",
+    "ReviewPatient",
     "SettleInput",
     "SettlementListInput",
     "SignInInput",
