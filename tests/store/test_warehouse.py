@@ -53,6 +53,17 @@ def test_a_table_with_a_missing_column_is_refused_and_nothing_is_written(tmp_pat
         wh.table("persons")
 
 
+@pytest.mark.parametrize("column", [{"brdy": pa.array(["not-a-date"])}, {"psn_no": pa.array([{"x": 1}])}],
+                         ids=["invalid-value", "unsupported-cast"])
+def test_a_column_the_schema_cannot_take_is_refused_naming_the_table(tmp_path, column):
+    row = {f.name: pa.nulls(1, f.type) for f in SCHEMAS["persons"].to_pyarrow()}
+    wh = connect("duckdb", tmp_path)
+    with pytest.raises(InputError) as refused:
+        wh.write("persons", pa.table({**row, **column}))
+    assert refused.value.field == "persons"
+    assert wh.tables() == []
+
+
 def test_writing_an_ibis_expression_stores_its_result(written, tmp_path):
     root, _, _ = written
     source = connect("duckdb", root)

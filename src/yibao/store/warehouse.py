@@ -194,7 +194,7 @@ def _conform(name: str, table: pa.Table) -> pa.Table:
         raise InputError(ErrorCode.MISSING_FIELD, field=missing[0], detail=f"表 {name}")
     try:
         return table.select(schema.names).cast(schema)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+    except pa.ArrowException as exc:  # a value or a type the schema cannot take (invalid, unsupported cast)
         raise InputError(ErrorCode.INVALID_VALUE, field=name, detail=str(exc)) from exc
 
 

@@ -59,8 +59,9 @@ def low_standard_admission(f: ir.Table, p: LowStandardParams, version: str) -> i
     if p.no_procedure:
         cond = cond & (f.n_oprn == 0)
     hit = f.filter(cond)
-    evidence = ("住院" + hit.ipt_days.cast("string") + "天，检查化验费占床位护理费以外费用的" + text(hit.exam_care_share * 100, 1)
-                + "%（占总费用" + text(hit.exam_share * 100, 1) + "%），无手术操作，费用为同组均值的" + text(hit.cost_ratio.fill_null(0) * 100, 1) + "%")
+    evidence = ("住院" + hit.ipt_days.cast("string") + "天，检查化验费占床位护理费以外费用的"
+                + text(hit.exam_care_share * 100, 1) + "%（占总费用" + text(hit.exam_share * 100, 1)
+                + "%），无手术操作，费用为同组均值的" + text(hit.cost_ratio.fill_null(0) * 100, 1) + "%")
     trace = (f"LOCAL-LOWADM;params={version};max_days={p.max_days};min_exam_share={p.min_exam_share};"
              f"max_cost_ratio={p.max_cost_ratio}")
     return _lead(hit, "LOCAL-LOWADM", "low_standard_admission", evidence, trace)
@@ -90,7 +91,8 @@ def upcoding(f: ir.Table, p: UpcodingParams, version: str) -> ir.Table:
     unoperated = (f.n_oprn == 0) & (f.surgery_share >= float(p.unoperated_min_surgery_share)) & (
         f.dx_llr >= float(p.unoperated_min_llr) - cut)
     t = f.mutate(prior=prior)
-    hit = t.filter(severe.fill_null(False) | usual.fill_null(False) | other.fill_null(False) | unoperated.fill_null(False))
+    hit = t.filter(severe.fill_null(False) | usual.fill_null(False) | other.fill_null(False)
+                   | unoperated.fill_null(False))
     level = hit.severity.cast("string")
     evidence = ("主要诊断 " + hit.principal + "，严重程度 " + level + "（2 MCC / 1 CC）；住院" + hit.ipt_days.cast("string")
                 + "天，检查化验治疗明细" + hit.care_lines.cast("string") + "条，同诊断该级应约"

@@ -1,9 +1,10 @@
 """Per-case facts the local rules and the anomaly features read (病例事实), as Ibis expressions.
 
 For every inpatient case of the period: its principal diagnosis, severity (the highest of its
-secondary diagnoses in the CHS-DRG MCC / CC tables), cost structure by 收费项目类别 (surgery fees among them, set against the operations coded), length of stay,
-its peers' mean cost and stay (same principal diagnosis and severity, across the region), the
-visits the same person made elsewhere while admitted (不在院就诊), and — from the fee lines — the
+secondary diagnoses in the CHS-DRG MCC / CC tables), cost structure by 收费项目类别 (surgery fees
+among them, set against the operations coded), length of stay, its peers' mean cost and stay (same
+principal diagnosis and severity, across the region), the visits the same person made elsewhere
+while admitted (不在院就诊), and — from the fee lines — the
 evidence of care: the care lines billed against those of the coded CC/MCC level and of one level
 lower (a likelihood ratio, then posterior log-odds), how usual its drugs are for its principal
 diagnosis and which diagnosis they fit best, and how far its institution's coding runs ahead of its
@@ -86,7 +87,8 @@ def case_facts(cases: ir.Table, visits: ir.Table, sev: ir.Table, *, min_peer_cas
     safe = ibis.greatest(f.cost, 0.01)
     # Exams against the bill without beds and nursing too: those grow with the days, not with what was done.
     f = f.mutate(bed_share=f.bed_fee / safe, care_share=f.care_fee / safe, exam_share=f.exam_fee / safe,
-                 exam_care_share=f.exam_fee / ibis.greatest(f.cost - f.bed_fee, 0.01), surgery_share=f.surgery_fee / safe)
+                 exam_care_share=f.exam_fee / ibis.greatest(f.cost - f.bed_fee, 0.01),
+                 surgery_share=f.surgery_fee / safe)
     peers = f.group_by(["principal", "severity"]).aggregate(
         peer_n=lambda t: t.count(), peer_cost=lambda t: t.cost.mean(), peer_los=lambda t: t.ipt_days.mean())
     plain = f.filter(f.severity == 0).group_by("principal").aggregate(
