@@ -153,3 +153,30 @@ def test_writes_at_commit_go_to_postgresql_as_one_statement_unless_their_order_m
     bump = update(_ACC).where(_ACC.c.psn_no == bindparam("k")).values(version=bindparam("v"))  # type: ignore[attr-defined]
     twice = [(bump, {"k": "P1", "v": 2}), (_MESSAGE, _message("M8")), (bump, {"k": "P1", "v": 3})]
     assert driver._as_one(dialect, twice) is None  # one statement would not keep their order
+
+
+def test_statements_prepared_for_the_settle_path_outlive_a_rollback(db_backend: str, db_factory: sessionmaker[Session]) -> None:
+    """The driver prepares its statements once per connection. psycopg, once it has prepared
+    statements of its own (any run five times), deallocates ALL of them at a rollback."""
+    if db_backend != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    engine = db_factory.kw["bind"]
+    regions = select(PoolingRegion.admdvs)
+    with engine.connect() as conn:
+        assert driver.fetch(conn, _ACC_READ, {"psn_no": "nobody"}) == []
+        for _ in range(6):
+            conn.execute(regions).all()
+        conn.rollback()
+        assert driver.fetch(conn, _ACC_READ, {"psn_no": "nobody"}) == []
+        conn.rollback()
+
+
+def test_a_failed_write_is_reported_as_itself_not_as_the_commit_sent_with_it(db_factory: sessionmaker[Session]) -> None:
+    with SqlUnitOfWork(db_factory) as uow:
+        uow.write_at_commit(_MESSAGE, _message("M9"))
+        uow.write_at_commit(_MESSAGE, _message("M9"))  # the same key twice, in one statement on PostgreSQL
+        with pytest.raises(IntegrityError) as raised:
+            uow.commit()
+    assert "COMMIT" not in str(raised.value.statement)
+    with db_factory() as session:
+        assert session.get(MessageLog, "M9") is None

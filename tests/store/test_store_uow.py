@@ -169,3 +169,27 @@ def test_on_sqlite_a_write_unit_takes_the_write_lock_before_its_first_write(
                 other.execute("ROLLBACK")
     finally:
         other.close()
+
+
+def test_a_finished_unit_of_work_leaves_no_reference_cycle(db_factory: sessionmaker[Session]) -> None:
+    """Garbage that reference counting cannot free waits for a full collection, which pauses a
+    service worker for as long as its heap takes to walk: a settlement must leave none."""
+    import gc
+
+    from yibao.store.uow import _REPOSITORIES
+
+    def one_unit() -> None:
+        with SqlUnitOfWork(db_factory) as uow:
+            for name in _REPOSITORIES:  # every repository made (the accumulators' holds the unit of work)
+                getattr(uow, name)
+            uow.regions.get("000000")
+            uow.commit()
+
+    one_unit()  # first use fills SQLAlchemy's caches
+    gc.collect()
+    gc.disable()
+    try:
+        one_unit()
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -30,7 +30,7 @@ def serve(
             db.upgrade(settings.db_url)
     console.print(f"结算服务启动：http://{host}:{port}/fsi/api（接口文档 /docs）")
     uvicorn.run(
-        "yibao.api.app:create_app",
+        "yibao.api.app:worker_app",
         factory=True,
         host=host,
         port=port,

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -27,6 +28,17 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+
+def json_text(value: object) -> str:
+    """JSON columns' text (the engines' ``json_serializer``): compact, written by orjson — several
+    times faster than ``json.dumps`` on the settlement path's trace and counters."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+
+
+PG_CONNECT_ARGS = {"prepare_threshold": None}
+"""psycopg prepares no statement of its own: after a rollback it deallocates ALL prepared statements
+of the connection, those :mod:`yibao.store.driver` prepared for the settle path too."""
 
 IMMEDIATE = "yibao_sqlite_begin_immediate"
 """Execution option: on SQLite, begin the transaction with ``BEGIN IMMEDIATE``."""
@@ -41,11 +53,11 @@ def make_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = _BUSY_TI
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, echo=echo, pool_pre_ping=True)
+        return create_engine(url, echo=echo, pool_pre_ping=True, json_serializer=json_text, connect_args=PG_CONNECT_ARGS)
     database = parsed.database
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000})
+    engine = create_engine(url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000}, json_serializer=json_text)
     _configure_sqlite(engine, busy_timeout_ms)
     return engine
 

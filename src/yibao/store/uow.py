@@ -23,6 +23,7 @@ it back, as SQLAlchemy's ``IntegrityError`` like any other.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -45,17 +46,12 @@ from yibao.store.repositories import (
 
 
 class SqlUnitOfWork:
-    """A unit of work over a SQLAlchemy session; use as a context manager, once."""
+    """A unit of work over a SQLAlchemy session; use as a context manager, once.
 
-    regions: RegionRepository
-    institutions: InstitutionRepository
-    persons: PersonRepository
-    coverage: CoverageRepository
-    visits: VisitRepository
-    settlements: SettlementRepository
-    accumulators: AccumulatorRepository
-    setl_lists: SettlementListRepository
-    users: UserRepository
+    Repositories are made on first use: a settlement uses one or none of them. They are dropped
+    when the block ends, so a finished unit of work leaves no reference cycle behind (the
+    accumulator repository holds :meth:`write_at_commit`): garbage only reference counting frees
+    keeps the service's full garbage collections, which pause a worker, rare and short."""
 
     def __init__(
         self,
@@ -77,6 +73,42 @@ class SqlUnitOfWork:
             raise RuntimeError("工作单元未开始：请在 with 语句中使用")
         return self._session
 
+    @cached_property
+    def regions(self) -> RegionRepository:
+        return RegionRepository(self.session)
+
+    @cached_property
+    def institutions(self) -> InstitutionRepository:
+        return InstitutionRepository(self.session)
+
+    @cached_property
+    def persons(self) -> PersonRepository:
+        return PersonRepository(self.session, self._protector)
+
+    @cached_property
+    def coverage(self) -> CoverageRepository:
+        return CoverageRepository(self.session)
+
+    @cached_property
+    def visits(self) -> VisitRepository:
+        return VisitRepository(self.session)
+
+    @cached_property
+    def settlements(self) -> SettlementRepository:
+        return SettlementRepository(self.session)
+
+    @cached_property
+    def accumulators(self) -> AccumulatorRepository:
+        return AccumulatorRepository(self.session, self.write_at_commit)
+
+    @cached_property
+    def setl_lists(self) -> SettlementListRepository:
+        return SettlementListRepository(self.session)
+
+    @cached_property
+    def users(self) -> UserRepository:
+        return UserRepository(self.session)
+
     def __enter__(self) -> SqlUnitOfWork:
         session = self._factory()
         if self._immediate and session.get_bind().dialect.name == "sqlite":
@@ -86,15 +118,6 @@ class SqlUnitOfWork:
                 session.close()
                 raise
         self._session = session
-        self.regions = RegionRepository(session)
-        self.institutions = InstitutionRepository(session)
-        self.persons = PersonRepository(session, self._protector)
-        self.coverage = CoverageRepository(session)
-        self.visits = VisitRepository(session)
-        self.settlements = SettlementRepository(session)
-        self.accumulators = AccumulatorRepository(session, self.write_at_commit)
-        self.setl_lists = SettlementListRepository(session)
-        self.users = UserRepository(session)
         return self
 
     def __exit__(
@@ -109,6 +132,8 @@ class SqlUnitOfWork:
         finally:
             session.close()
             self._session = None
+            for name in _REPOSITORIES:
+                self.__dict__.pop(name, None)
 
     def flush(self) -> None:
         """Send pending writes (constraint errors surface here) without committing."""
@@ -143,5 +168,7 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         self.session.rollback()
 
+
+_REPOSITORIES = tuple(name for name, value in vars(SqlUnitOfWork).items() if isinstance(value, cached_property))
 
 __all__ = ["Params", "SqlUnitOfWork", "Write"]

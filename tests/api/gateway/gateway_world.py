@@ -199,7 +199,7 @@ def free_port() -> int:
 
 
 class Server:
-    """``uvicorn yibao.api.app:create_app`` in a subprocess on a free loopback port."""
+    """``uvicorn yibao.api.app:worker_app`` in a subprocess on a free loopback port."""
 
     def __init__(self, url: str, home: Path, workers: int = 1, port: int | None = None) -> None:
         self.url = url
@@ -222,7 +222,7 @@ class Server:
         env = {**os.environ, "YIBAO_DATABASE_URL": self.url, "YIBAO_SECRET_KEY": SECRET_KEY, "YIBAO_ENV": "test",
                "YIBAO_HOME": str(self.home)}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "yibao.api.app:create_app", "--factory", "--host", "127.0.0.1",
+            [sys.executable, "-m", "uvicorn", "yibao.api.app:worker_app", "--factory", "--host", "127.0.0.1",
              "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning", "--no-access-log"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )

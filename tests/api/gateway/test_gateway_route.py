@@ -30,3 +30,19 @@ def test_the_router_alone_answers_as_the_service_does(store_url: str) -> None:
                             too_big.json()["infcode"]))
     assert answers[0] == answers[1] == (0, "330902********0003", 413, -1)
     assert "/fsi/api" in service.openapi()["paths"]
+
+
+def test_a_started_worker_keeps_what_start_up_built_out_of_the_collectors_way(store_url: str) -> None:
+    """Full collections walked the ~250,000 objects of modules, policy packs and the rule library and
+    paused a worker for 0.2–0.5 s under load; once started, the worker has frozen them."""
+    import gc
+
+    settings = Settings(database_url=store_url, secret_key=SECRET_KEY, env="test")
+    gc.unfreeze()
+    try:
+        with TestClient(create_app(settings)):
+            assert gc.get_freeze_count() == 0  # an app built in a test process freezes nothing
+        with TestClient(create_app(settings, freeze_at_start=True)):  # as worker_app() does
+            assert gc.get_freeze_count() > 100_000
+    finally:
+        gc.unfreeze()
