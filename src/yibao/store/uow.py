@@ -22,8 +22,7 @@ it back, as SQLAlchemy's ``IntegrityError`` like any other.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from functools import cached_property
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -53,6 +52,16 @@ class SqlUnitOfWork:
     accumulator repository holds :meth:`write_at_commit`): garbage only reference counting frees
     keeps the service's full garbage collections, which pause a worker, rare and short."""
 
+    regions: RegionRepository
+    institutions: InstitutionRepository
+    persons: PersonRepository
+    coverage: CoverageRepository
+    visits: VisitRepository
+    settlements: SettlementRepository
+    accumulators: AccumulatorRepository
+    setl_lists: SettlementListRepository
+    users: UserRepository
+
     def __init__(
         self,
         factory: sessionmaker[Session],
@@ -73,41 +82,14 @@ class SqlUnitOfWork:
             raise RuntimeError("工作单元未开始：请在 with 语句中使用")
         return self._session
 
-    @cached_property
-    def regions(self) -> RegionRepository:
-        return RegionRepository(self.session)
-
-    @cached_property
-    def institutions(self) -> InstitutionRepository:
-        return InstitutionRepository(self.session)
-
-    @cached_property
-    def persons(self) -> PersonRepository:
-        return PersonRepository(self.session, self._protector)
-
-    @cached_property
-    def coverage(self) -> CoverageRepository:
-        return CoverageRepository(self.session)
-
-    @cached_property
-    def visits(self) -> VisitRepository:
-        return VisitRepository(self.session)
-
-    @cached_property
-    def settlements(self) -> SettlementRepository:
-        return SettlementRepository(self.session)
-
-    @cached_property
-    def accumulators(self) -> AccumulatorRepository:
-        return AccumulatorRepository(self.session, self.write_at_commit)
-
-    @cached_property
-    def setl_lists(self) -> SettlementListRepository:
-        return SettlementListRepository(self.session)
-
-    @cached_property
-    def users(self) -> UserRepository:
-        return UserRepository(self.session)
+    def __getattr__(self, name: str) -> object:
+        """A repository (``uow.persons`` …), made on first use."""
+        make = _REPOSITORIES.get(name)
+        if make is None:
+            raise AttributeError(name)
+        repository = make(self)
+        setattr(self, name, repository)
+        return repository
 
     def __enter__(self) -> SqlUnitOfWork:
         session = self._factory()
@@ -169,6 +151,16 @@ class SqlUnitOfWork:
         self.session.rollback()
 
 
-_REPOSITORIES = tuple(name for name, value in vars(SqlUnitOfWork).items() if isinstance(value, cached_property))
+_REPOSITORIES: dict[str, Callable[[SqlUnitOfWork], object]] = {
+    "regions": lambda uow: RegionRepository(uow.session),
+    "institutions": lambda uow: InstitutionRepository(uow.session),
+    "persons": lambda uow: PersonRepository(uow.session, uow._protector),
+    "coverage": lambda uow: CoverageRepository(uow.session),
+    "visits": lambda uow: VisitRepository(uow.session),
+    "settlements": lambda uow: SettlementRepository(uow.session),
+    "accumulators": lambda uow: AccumulatorRepository(uow.session, uow.write_at_commit),
+    "setl_lists": lambda uow: SettlementListRepository(uow.session),
+    "users": lambda uow: UserRepository(uow.session),
+}
 
 __all__ = ["Params", "SqlUnitOfWork", "Write"]
