@@ -56,7 +56,7 @@ class _Compiled:
     numeric processor depends on the column's type code)."""
     raw: tuple[str, tuple[str, ...]] | None = None
     """PostgreSQL: the statement with ``$n`` placeholders and the parameter names of ``$1, $2 …``,
-    for a raw cursor (:func:`fetch`): psycopg then skips mapping ``%(name)s`` on every call."""
+    as libpq prepares it (:func:`fetch`, :func:`_pg_execute`): no ``%(name)s`` mapped on every call."""
 
     def row(self, params: Params) -> Mapping[str, object] | tuple[object, ...]:
         values = {**self.fixed, **params}
