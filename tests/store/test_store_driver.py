@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import pytest
 import store_samples as s
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from yibao.errors import InputError
-from yibao.store import driver
+from yibao.store import db, driver
 from yibao.store.models import AnnualAccumulator, AuditLog, CatalogItem, MessageLog, PoolingRegion
 from yibao.store.protect import CertnoProtector
 from yibao.store.uow import SqlUnitOfWork
@@ -180,3 +180,25 @@ def test_a_failed_write_is_reported_as_itself_not_as_the_commit_sent_with_it(db_
     assert "COMMIT" not in str(raised.value.statement)
     with db_factory() as session:
         assert session.get(MessageLog, "M9") is None
+
+
+def test_past_the_prepared_limit_statements_run_unnamed(
+    db_backend: str, db_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection keeps at most ``_PREPARED_MAX`` statements on the server; the rest still run."""
+    if db_backend != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    monkeypatch.setattr(driver, "_PREPARED_MAX", 0)
+    engine = db.make_engine(db_factory.kw["bind"].url.render_as_string(hide_password=False))
+    factory = db.session_factory(engine)
+    try:
+        with SqlUnitOfWork(factory) as uow:
+            assert driver.fetch(uow.session.connection(), _ACC_READ, {"psn_no": "nobody"}) == []
+            uow.write_at_commit(_MESSAGE, _message("M7"))
+            uow.write_at_commit(_MESSAGE, _message("M8"))
+            uow.commit()
+        with factory() as session:  # the same connection: this engine has opened only one
+            assert {m.msgid for m in session.scalars(select(MessageLog))} == {"M7", "M8"}
+            assert not session.execute(text("SELECT name FROM pg_prepared_statements WHERE name LIKE 'yb%'")).all()
+    finally:
+        engine.dispose()

@@ -156,6 +156,9 @@ _prepared: weakref.WeakKeyDictionary[psycopg.Connection[Any], dict[tuple[str, Se
 _OK = (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK)
 _IDLE = pq.TransactionStatus.IDLE
 _SYNC = pq.ExecStatus.PIPELINE_SYNC
+_PREPARED_MAX = 100
+"""Statements prepared per connection at most (psycopg's own default): the settle path has a few
+shapes (one per number of fund lines); a write of many rows has one per row count."""
 
 
 def _pg_check(dbapi: psycopg.Connection[Any], result: pq.abc.PGresult, sql: str, params: object) -> pq.abc.PGresult:
@@ -182,16 +185,21 @@ def _pg_execute(dbapi: psycopg.Connection[Any], sql: str, values: Sequence[objec
         with _lock:
             names = _prepared.setdefault(dbapi, {})
     name = names.get((sql, types))
-    if name is None:
+    if name is None and len(names) < _PREPARED_MAX:
         name = f"yb{len(names)}".encode()
         _pg_check(dbapi, pgconn.prepare(name, sql.encode(), types), sql, values)
         names[(sql, types)] = name
+    # Past the limit a statement runs unnamed: parsed each time, nothing kept on the server.
+    statement = (name, dumped, None) if name is not None else (sql.encode(), dumped, types)
     begin = pgconn.transaction_status == _IDLE and not dbapi.autocommit
     try:
         if not (begin or commit):
-            result = pgconn.exec_prepared(name, dumped)  # type: ignore[arg-type]
+            if name is not None:
+                result = pgconn.exec_prepared(name, dumped)  # type: ignore[arg-type]
+            else:
+                result = pgconn.exec_params(*statement)  # type: ignore[arg-type]
         else:
-            results = _pg_pipeline(pgconn, dbapi._get_tx_start_command() if begin else None, name, dumped, commit)
+            results = _pg_pipeline(pgconn, dbapi._get_tx_start_command() if begin else None, statement, commit)
             if begin:
                 _pg_check(dbapi, results[0], "BEGIN", None)
             result = results[1 if begin else 0]
@@ -204,15 +212,21 @@ def _pg_execute(dbapi: psycopg.Connection[Any], sql: str, values: Sequence[objec
 
 
 def _pg_pipeline(
-    pgconn: pq.abc.PGconn, begin: bytes | None, name: bytes, dumped: Sequence[bytes | None], commit: bool
+    pgconn: pq.abc.PGconn, begin: bytes | None, statement: tuple[bytes, Sequence[bytes | None], Sequence[int] | None],
+    commit: bool,
 ) -> list[pq.abc.PGresult]:
-    """[BEGIN,] the prepared statement[, COMMIT] in one round trip; their results in order (after a
-    failure, the ones skipped are PIPELINE_ABORTED). The connection is non-blocking (psycopg's)."""
+    """[BEGIN,] the statement[, COMMIT] in one round trip; their results in order (after a failure,
+    the ones skipped are PIPELINE_ABORTED). ``statement``: (prepared name, parameters, ``None``) or
+    (SQL, parameters, their types). The connection is non-blocking (psycopg's)."""
     pgconn.enter_pipeline_mode()
     try:
         if begin is not None:
             pgconn.send_query_params(begin, None)
-        pgconn.send_query_prepared(name, dumped)  # type: ignore[arg-type]
+        name_or_sql, dumped, types = statement
+        if types is None:
+            pgconn.send_query_prepared(name_or_sql, dumped)  # type: ignore[arg-type]
+        else:
+            pgconn.send_query_params(name_or_sql, dumped, types)  # type: ignore[arg-type]
         if commit:
             pgconn.send_query_params(b"COMMIT", None)
         pgconn.pipeline_sync()

@@ -15,7 +15,7 @@ work that should not take the write lock); on PostgreSQL row locks come from ``F
 
 Writes whose results nobody reads back in the transaction (a settlement's rows, the message log)
 may be handed to :meth:`SqlUnitOfWork.write_at_commit`: they go out on the driver's cursor
-(:mod:`yibao.store.driver`) and, on PostgreSQL, as one statement before the ``COMMIT`` — one round
+(:mod:`yibao.store.driver`) and, on PostgreSQL, as one statement sent with the ``COMMIT`` — one round
 trip instead of one per statement. An error among them (a unique key) fails the commit and rolls all of
 it back, as SQLAlchemy's ``IntegrityError`` like any other.
 """
@@ -136,7 +136,7 @@ class SqlUnitOfWork:
         session.flush()  # the ORM's own writes first, each answered, so their errors surface as before
         conn = session.connection()
         if conn.dialect.name == "postgresql":
-            # One statement for all the writes, then COMMIT on the driver's connection.
+            # One statement for all the writes, with the COMMIT, on the driver's connection.
             driver.send_and_commit(conn, pending)
             session.commit()  # the driver's transaction is over; this ends SQLAlchemy's
             return
